@@ -1,0 +1,134 @@
+"""Child-process entry of the crawler (`python -m crawler run|parse`); the user-facing CLI is scheduler/cli.py."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from crawler import sections
+
+EXIT_FATAL = 3
+
+
+@click.group()
+def main() -> None:
+    """ministry-watch crawler (internal entry; use `crawl`)."""
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--url", required=True, help="The URL the page was served at (gives id, language, host).")
+def parse(file: str, url: str) -> None:
+    """Parse one saved page and print its record as JSON."""
+    from crawler.parsers import ParseError, parse_article
+
+    try:
+        raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {file}: {exc.strerror}")
+    try:
+        record = parse_article(raw.decode("utf-8", errors="replace"), url)
+    except ParseError as exc:
+        raise click.ClickException(f"{file}: {exc}")
+    click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.option("--db", required=True)
+@click.option("--run-id", type=int, default=None, help="Record into this run (default: open a new one).")
+@click.option("--run-id-file", type=click.Path(dir_okay=False), default=None,
+              help="Write the id of the new run here, for the parent process.")
+@click.option("--command-name", default="run")
+@click.option("--base-url", default="https://mid.ru")
+@click.option("--section", "section_keys", multiple=True)
+@click.option("--lang", "langs", multiple=True)
+@click.option("--since", default=None)
+@click.option("--max-pages", type=int, default=1)
+@click.option("--delay", type=float, default=1.0)
+@click.option("--timeout", type=float, default=30.0)
+@click.option("--retries", type=int, default=3)
+@click.option("--ignore-robots", is_flag=True)
+@click.option("--recheck", type=click.Choice(["all", "due", "none"]), default="due")
+@click.option("--max-requests", type=int, default=None, help="Cap on re-checks this run (the rest wait).")
+@click.option("--no-discover", is_flag=True, help="Only re-check known variants.")
+@click.option("--progress/--no-progress", default=None)
+@click.option("-v", "--verbose", count=True)
+def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str, base_url: str, section_keys: tuple[str, ...], langs: tuple[str, ...],
+        since: str | None, max_pages: int, delay: float, timeout: float, retries: int, ignore_robots: bool,
+        recheck: str, max_requests: int | None, no_discover: bool, progress: bool | None, verbose: int) -> None:
+    """Run one crawl into DB (the parent process runs detection and closes the run)."""
+    from urllib.parse import urlsplit
+
+    from crawler.dates import parse_since
+    from store.db import StoreError, open_db
+    from store.recheck import variants_to_recheck
+    from store.writes import start_run
+
+    # Validate everything before touching the database: bad arguments write nothing.
+    for key in section_keys:
+        if key not in sections.SECTIONS:
+            raise click.BadParameter(f"unknown section {key!r}; choose from {', '.join(sections.SECTIONS)}",
+                                     param_hint="--section")
+    for lang in langs:
+        if lang not in sections.LANGUAGES:
+            raise click.BadParameter(f"unknown language {lang!r}; choose from {', '.join(sections.LANGUAGES)}",
+                                     param_hint="--lang")
+    if since is not None:
+        parsed = parse_since(since)
+        if parsed is None:
+            raise click.BadParameter(f"{since!r} is not a date (use YYYY-MM-DD)", param_hint="--since")
+        since = parsed
+    if max_pages < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--max-pages")
+    if delay < 0 or timeout <= 0:
+        raise click.BadParameter("must be positive", param_hint="--delay/--timeout")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{base_url!r} is not an http(s) URL", param_hint="--base-url")
+
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.settings import crawl_settings
+    from crawler.spiders.mid import MidSpider, Recheck
+
+    try:
+        store = open_db(db)
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_FATAL)
+    if run_id is None:
+        run_id = start_run(store, command=command_name, base_url=base_url, options={
+            "section": list(section_keys), "lang": list(langs), "since": since, "max_pages": max_pages,
+            "delay": delay, "ignore_robots": ignore_robots, "recheck": recheck})
+    if run_id_file:
+        Path(run_id_file).write_text(str(run_id))
+    if ignore_robots:
+        click.echo("warning: --ignore-robots: robots.txt is not obeyed; be gentle with the site", err=True)
+    rechecks = [Recheck(**row) for row in variants_to_recheck(
+        store, recheck, limit=max_requests, langs=list(langs) or None)]
+    store.conn.close()
+    settings = crawl_settings(
+        db=db, run_id=run_id, delay=delay, ignore_robots=ignore_robots, timeout=timeout, retries=retries,
+        progress=sys.stderr.isatty() if progress is None else progress,
+        log_level=["WARNING", "INFO", "DEBUG"][min(verbose, 2)],
+    )
+    process = CrawlerProcess(settings, install_root_handler=True)
+    process.crawl(MidSpider, base_url=base_url, section_keys=list(section_keys) or None,
+                  langs=list(langs) or None, since=since, max_pages=max_pages, rechecks=rechecks,
+                  discover=not no_discover)
+    process.start()
+    store = open_db(db)
+    reached, unreachable = store.conn.execute(
+        "SELECT sum(http_status IS NOT NULL), sum(outcome IN ('connection_error','timeout')) FROM fetches WHERE run_id=?",
+        (run_id,),
+    ).fetchone()
+    store.conn.close()
+    if not reached and unreachable:
+        click.echo(f"error: cannot reach {base_url} ({unreachable} requests failed to connect)", err=True)
+        sys.exit(EXIT_FATAL)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""Scrapy settings for a polite crawl: robots.txt, one request at a time per host, delay with jitter, retries."""
+from __future__ import annotations
+
+from typing import Any
+
+USER_AGENT = "ministry-watch/0.1 (+https://github.com/ministry-watch/ministry-watch; archive of public MFA statements)"
+
+
+def crawl_settings(*, db: str, run_id: int | None, delay: float = 1.0, ignore_robots: bool = False,
+                   timeout: float = 30.0, retries: int = 3, progress: bool = False,
+                   log_level: str = "WARNING", max_retry_after: float = 120.0) -> dict[str, Any]:
+    """The settings of one crawl; `delay` 0 is for a local mirror only."""
+    return {
+        "BOT_NAME": "ministry-watch",
+        "USER_AGENT": USER_AGENT,
+        "ROBOTSTXT_OBEY": not ignore_robots,
+        "CONCURRENT_REQUESTS": 8,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+        "DOWNLOAD_DELAY": delay,
+        "RANDOMIZE_DOWNLOAD_DELAY": True,
+        "AUTOTHROTTLE_ENABLED": delay > 0,
+        "AUTOTHROTTLE_START_DELAY": max(delay, 0.1),
+        "AUTOTHROTTLE_MAX_DELAY": max(60.0, delay * 10),
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
+        "DOWNLOAD_TIMEOUT": timeout,
+        "RETRY_ENABLED": True,
+        "RETRY_TIMES": retries,
+        "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
+        "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "crawler.middleware.RetryAfterMiddleware": 550,
+        },
+        "ITEM_PIPELINES": {"crawler.pipeline.StorePipeline": 300},
+        "MW_DB": db,
+        "MW_RUN_ID": run_id or 0,
+        "MW_PROGRESS": progress,
+        "MW_MAX_RETRY_AFTER": max_retry_after,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": log_level,
+        "COOKIES_ENABLED": True,
+        "HTTPCACHE_ENABLED": False,
+        "REDIRECT_MAX_TIMES": 5,
+        "DOWNLOAD_MAXSIZE": 20 * 1024 * 1024,
+        "DOWNLOAD_WARNSIZE": 0,
+        "DEPTH_LIMIT": 0,
+    }

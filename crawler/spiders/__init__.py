@@ -1,0 +1,1 @@
+"""Scrapy spiders: they decide what to fetch; parsing lives in crawler.parsers."""

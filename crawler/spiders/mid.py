@@ -1,0 +1,303 @@
+"""Spider for the current mid.ru: listings and RSS for discovery, articles in every language, re-checks of known variants."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Iterable, Iterator
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit, parse_qsl
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler import sections
+from crawler.parsers import ChallengePage, ParseError, is_challenge, parse_article, parse_feed, parse_listing
+from store.writes import Fetch
+
+CHALLENGE_RETRIES = 2
+
+
+@dataclass
+class Recheck:
+    """A known variant to fetch again, with the validators from its last fetch."""
+
+    statement_id: str
+    lang: str
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class PageItem:
+    """A parsed article and the fetch that produced it."""
+
+    record: dict[str, Any]
+    fetch: Fetch
+
+
+@dataclass
+class FetchItem:
+    """A fetch that produced no article content (listing, feed, failure, 304, gone)."""
+
+    fetch: Fetch
+    note: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def rebase(url: str, base_url: str) -> str:
+    """The same path and query on the configured host: only that host is ever crawled."""
+    parts = urlsplit(url)
+    base = urlsplit(base_url)
+    return urlunsplit((base.scheme, base.netloc, parts.path or "/", parts.query, ""))
+
+
+def with_lang(url: str, lang: str) -> str:
+    """Article URL with ?lang= set to the content language (other query parameters kept)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
+    query.append(("lang", lang))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+def article_id(url: str) -> int | None:
+    """The numeric id in an article path (/<ui>/<section>/<id>/), or None."""
+    for segment in reversed([s for s in urlsplit(url).path.split("/") if s]):
+        if segment.isdigit() and 6 <= len(segment) <= 8:
+            return int(segment)
+    return None
+
+
+class MidSpider(scrapy.Spider):
+    """Crawl mid.ru (or a mirror at base_url): discover, fetch every language variant, re-check known ones."""
+
+    name = "mid"
+
+    def __init__(self, base_url: str = "https://mid.ru", section_keys: Iterable[str] | None = None,
+                 langs: Iterable[str] | None = None, since: str | None = None, max_pages: int = 1,
+                 rechecks: Iterable[Recheck] = (), discover: bool = True, feeds: bool = True,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.base_url = base_url.rstrip("/")
+        self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
+        self.section_keys = list(section_keys or sections.SECTIONS)
+        self.langs = list(langs or sections.LANGUAGES)
+        self.since = since
+        self.max_pages = max(1, int(max_pages))
+        self.rechecks = list(rechecks)
+        self.discover = discover
+        self.feeds = feeds
+        self.seen: set[tuple[int, str]] = set()
+
+    # -- what to fetch ---------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for request in self.start_requests_list():
+            yield request
+
+    def start_requests_list(self) -> list[scrapy.Request]:
+        requests: list[scrapy.Request] = []
+        for known in self.rechecks:
+            source_id = int(known.statement_id.split(":", 1)[1])
+            self.seen.add((source_id, known.lang))
+            headers = {}
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
+            requests.append(self._article_request(rebase(known.url, self.base_url), known.lang, source_id,
+                                                  headers=headers, recheck=True))
+        if self.discover:
+            for lang in self.langs:
+                for key in self.section_keys:
+                    path = sections.listing_path(key, lang)
+                    if path:
+                        requests.append(scrapy.Request(
+                            f"{self.base_url}{path}", callback=self.parse_listing, errback=self.failed,
+                            meta={"page_type": "listing", "lang": lang, "section": key, "page": 1},
+                        ))
+                if self.feeds:
+                    requests.append(scrapy.Request(
+                        f"{self.base_url}/{lang}/rss.php", callback=self.parse_feed, errback=self.failed,
+                        meta={"page_type": "feed", "lang": lang},
+                    ))
+        return requests
+
+    def _article_request(self, url: str, lang: str, source_id: int, *, headers: dict[str, str] | None = None,
+                         recheck: bool = False, priority: int = 0) -> scrapy.Request:
+        return scrapy.Request(
+            with_lang(url, lang), callback=self.parse_article, errback=self.failed, headers=headers or None,
+            priority=priority,
+            meta={"page_type": "article", "lang": lang, "source_id": source_id, "recheck": recheck,
+                  "handle_httpstatus_all": True, "started": time.monotonic()},
+        )
+
+    def _want_article(self, url: str, lang: str) -> tuple[int, str] | None:
+        source_id = article_id(url)
+        if source_id is None or lang not in self.langs or (source_id, lang) in self.seen:
+            return None
+        self.seen.add((source_id, lang))
+        return source_id, lang
+
+    # -- callbacks -------------------------------------------------------------------------------
+
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        meta = response.meta
+        text = response.text
+        if is_challenge(text):
+            yield from self._challenge(response)
+            return
+        try:
+            entries = parse_listing(text, response.url)
+        except ChallengePage:
+            yield from self._challenge(response)
+            return
+        except ParseError as exc:
+            yield FetchItem(self._fetch(response, "parse_error", error=str(exc)))
+            return
+        yield FetchItem(self._fetch(response, "ok"), extra={"entries": len(entries)})
+        too_old = False
+        for entry in entries:
+            if self.since and entry.get("published_at") and entry["published_at"][:10] < self.since:
+                too_old = True
+                continue
+            want = self._want_article(entry["url"], meta["lang"])
+            if want:
+                yield self._article_request(rebase(entry["url"], self.base_url), meta["lang"], want[0])
+        if entries and not too_old and meta["page"] < self.max_pages:
+            page = meta["page"] + 1
+            path = sections.listing_path(meta["section"], meta["lang"])
+            yield scrapy.Request(
+                f"{self.base_url}{path}?PAGEN_1={page}", callback=self.parse_listing, errback=self.failed,
+                meta={**{k: meta[k] for k in ("page_type", "lang", "section")}, "page": page},
+            )
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        text = response.text
+        if is_challenge(text):
+            yield from self._challenge(response)
+            return
+        try:
+            entries = parse_feed(text, response.url)
+        except ChallengePage:
+            yield from self._challenge(response)
+            return
+        except ParseError as exc:
+            yield FetchItem(self._fetch(response, "parse_error", error=str(exc)))
+            return
+        yield FetchItem(self._fetch(response, "ok"), extra={"entries": len(entries)})
+        for entry in entries:
+            if self.since and entry.get("published_at") and entry["published_at"][:10] < self.since:
+                continue
+            want = self._want_article(entry["url"], response.meta["lang"])
+            if want:
+                yield self._article_request(rebase(entry["url"], self.base_url), response.meta["lang"], want[0])
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        status = response.status
+        if status == 304:
+            yield FetchItem(self._fetch(response, "not_modified"))
+            return
+        if status in (404, 410):
+            yield FetchItem(self._fetch(response, "gone"))
+            return
+        if status == 429:
+            yield FetchItem(self._fetch(response, "rate_limited"))
+            return
+        if status >= 500:
+            yield FetchItem(self._fetch(response, "server_error"))
+            return
+        if status != 200:
+            yield FetchItem(self._fetch(response, "error", error=f"HTTP {status}"))
+            return
+        if self._redirected_away(response):
+            # The article URL now lands on a listing or the home page: the way the site removes pages.
+            yield FetchItem(self._fetch(response, "gone", error=f"redirected to {response.url}"))
+            return
+        text = response.text
+        if is_challenge(text):
+            yield from self._challenge(response)
+            return
+        try:
+            record = parse_article(text, response.url)
+        except ChallengePage:
+            yield from self._challenge(response)
+            return
+        except ParseError as exc:
+            yield FetchItem(self._fetch(response, "parse_error", error=str(exc)))
+            return
+        # The page answered for the requested variant; keep the lang we asked for if the page says otherwise.
+        yield PageItem(record, self._fetch(response, "ok", keep_body=True))
+        for lang, url in (record.get("languages") or {}).items():
+            want = self._want_article(url, lang)
+            if want:
+                yield self._article_request(rebase(url, self.base_url), lang, want[0])
+
+    def failed(self, failure: Failure) -> Iterator[Any]:
+        """Errback: network failures, robots refusals, offsite redirects. Never evidence of deletion."""
+        request = failure.request
+        meta = request.meta
+        from scrapy.exceptions import IgnoreRequest
+        from twisted.internet.error import ConnectionLost, ConnectionRefusedError, DNSLookupError, TimeoutError
+        from twisted.internet.error import TCPTimedOutError
+        from scrapy.spidermiddlewares.httperror import HttpError
+
+        if failure.check(IgnoreRequest):
+            text = str(failure.value)
+            outcome = "robots" if "robots" in text.lower() else "offsite" if "offsite" in text.lower() else "error"
+        elif failure.check(TimeoutError, TCPTimedOutError):
+            outcome = "timeout"
+        elif failure.check(ConnectionRefusedError, ConnectionLost, DNSLookupError):
+            outcome = "connection_error"
+        elif failure.check(HttpError):
+            response = failure.value.response
+            outcome = "server_error" if response.status >= 500 else "error"
+        else:
+            name = type(failure.value).__name__
+            outcome = "connection_error" if ("Connection" in name or "ResponseNeverReceived" in name
+                                             or "ResponseFailed" in name or "PotentialDataLoss" in name) else "error"
+        sid = meta.get("source_id")
+        yield FetchItem(Fetch(
+            url=request.url, page_type=meta.get("page_type", "article"), outcome=outcome,
+            statement_id=f"mid.ru:{sid}" if sid else None, lang=meta.get("lang") if sid else None,
+            error=f"{type(failure.value).__name__}: {failure.value}"[:500],
+        ))
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _challenge(self, response: Response) -> Iterator[Any]:
+        """The anti-bot page: count it, try again at the back of the queue, never parse it."""
+        yield FetchItem(self._fetch(response, "challenge"))
+        tries = response.meta.get("challenge_tries", 0)
+        if tries < CHALLENGE_RETRIES:
+            yield response.request.replace(
+                dont_filter=True, priority=-10,
+                meta={**response.meta, "challenge_tries": tries + 1, "started": time.monotonic()},
+            )
+
+    def _redirected_away(self, response: Response) -> bool:
+        if not response.meta.get("redirect_urls"):
+            return False
+        return article_id(response.url) != response.meta.get("source_id")
+
+    def _fetch(self, response: Response, outcome: str, *, error: str | None = None,
+               keep_body: bool = False) -> Fetch:
+        meta = response.meta
+        sid = meta.get("source_id")
+        started = meta.get("started")
+        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        return Fetch(
+            url=response.url, page_type=meta.get("page_type", "article"), outcome=outcome,
+            http_status=response.status,
+            statement_id=f"mid.ru:{sid}" if sid and meta.get("page_type") == "article" else None,
+            lang=meta.get("lang") if sid else None,
+            etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
+            bytes=len(response.body), error=error,
+            elapsed_ms=int((time.monotonic() - started) * 1000) if started else None,
+            body=response.body if keep_body else None, headers=headers if keep_body else {},
+        )
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

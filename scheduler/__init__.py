@@ -1,0 +1,1 @@
+"""The scheduler: runs crawls as child processes, works out what changed, and tells people."""

@@ -1,0 +1,165 @@
+"""Send detected changes to sinks (Atom file, JSON-lines file, Apprise) exactly once per sink."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import sqlite_utils
+
+from scheduler.detect import load_version
+from scheduler.diff import diff_versions, render_html
+from store.writes import transaction, utcnow
+
+
+class SinkError(Exception):
+    """A sink could not deliver; the change stays pending for the next emission."""
+
+
+class Sink(Protocol):
+    name: str
+
+    def send(self, changes: list[dict[str, Any]]) -> None: ...
+
+
+def change_rows(db: sqlite_utils.Database, where: str = "1", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """Changes joined with their variant's title and url, oldest first."""
+    cur = db.conn.execute(
+        "SELECT c.id, c.statement_id, c.lang, c.kind, c.cosmetic, c.from_version, c.to_version, c.detected_at,"
+        " c.run_id, c.summary, c.diff, c.emitted_at, v.title, v.url FROM changes c"
+        " LEFT JOIN variants v ON v.statement_id=c.statement_id AND v.lang=c.lang"
+        f" WHERE {where} ORDER BY c.id", params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def with_html_diff(db: sqlite_utils.Database, change: dict[str, Any]) -> dict[str, Any]:
+    """Add `diff_html` (an escaped HTML diff) for edited changes."""
+    out = dict(change)
+    out["diff_html"] = None
+    if change["kind"] == "edited" and change["from_version"] and change["to_version"]:
+        old = load_version(db, change["statement_id"], change["lang"], change["from_version"])
+        new = load_version(db, change["statement_id"], change["lang"], change["to_version"])
+        if old and new:
+            out["diff_html"] = render_html(diff_versions(old, new), title=new["title"])
+    return out
+
+
+@dataclass
+class JsonlSink:
+    """Appends one JSON object per change to a file; re-reads the file's tail so a crash never duplicates."""
+
+    path: Path
+    name: str = "jsonl"
+
+    def __post_init__(self) -> None:
+        self.name = f"jsonl:{self.path}"
+
+    def _already_written(self) -> set[int]:
+        if not self.path.exists():
+            return set()
+        done: set[int] = set()
+        with self.path.open("rb") as fh:
+            fh.seek(max(0, self.path.stat().st_size - 1_000_000))
+            for line in fh.read().splitlines():
+                try:
+                    done.add(int(json.loads(line)["change_id"]))
+                except (ValueError, KeyError, TypeError):
+                    continue
+        return done
+
+    def send(self, changes: list[dict[str, Any]]) -> None:
+        done = self._already_written()
+        try:
+            with self.path.open("a", encoding="utf-8") as fh:
+                for change in changes:
+                    if change["id"] in done:
+                        continue
+                    record = {"change_id": change["id"], **{k: change[k] for k in (
+                        "statement_id", "lang", "kind", "cosmetic", "from_version", "to_version", "detected_at",
+                        "summary", "title", "url", "diff")}}
+                    fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            raise SinkError(f"cannot write {self.path}: {exc.strerror}") from None
+
+
+@dataclass
+class AtomSink:
+    """Rewrites an Atom feed file with the latest `keep` changes (atomic replace; entry ids are stable)."""
+
+    path: Path
+    db: sqlite_utils.Database
+    keep: int = 200
+    name: str = "atom"
+
+    def __post_init__(self) -> None:
+        self.name = f"atom:{self.path}"
+
+    def send(self, changes: list[dict[str, Any]]) -> None:
+        from scheduler.feed import build_atom_feed
+
+        latest = change_rows(self.db, "c.id IN (SELECT id FROM changes ORDER BY id DESC LIMIT ?)", (self.keep,))
+        entries = [with_html_diff(self.db, c) for c in latest]
+        data = build_atom_feed(entries, feed_id="tag:ministry-watch,2026:changes",
+                               title="ministry-watch: changes to mid.ru statements",
+                               link=self.path.resolve().as_uri())
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            raise SinkError(f"cannot write {self.path}: {exc.strerror}") from None
+
+
+@dataclass
+class AppriseSink:
+    """One notification per change through Apprise (mail, Matrix, Telegram, Slack, JSON webhooks...)."""
+
+    url: str
+    name: str = "apprise"
+
+    def __post_init__(self) -> None:
+        scheme = self.url.split("://", 1)[0]
+        # Stable across processes (hash() is salted per process), without putting secrets in the db.
+        self.name = f"apprise:{scheme}:{hashlib.sha256(self.url.encode()).hexdigest()[:12]}"
+        try:
+            import apprise  # noqa: F401
+        except ImportError:
+            raise SinkError("the Apprise sink needs the extra: pip install 'ministry-watch[notify]'") from None
+
+    def send(self, changes: list[dict[str, Any]]) -> None:
+        import apprise
+
+        notifier = apprise.Apprise()
+        if not notifier.add(self.url):
+            raise SinkError(f"Apprise does not understand the URL scheme of {self.url.split('://', 1)[0]}://")
+        for change in changes:
+            body = f"{change['summary']}\n{change.get('url') or ''}\n\n{(change.get('diff') or '')[:3000]}"
+            if not notifier.notify(title=f"[{change['kind']}] {change.get('title') or change['statement_id']}",
+                                   body=body):
+                raise SinkError(f"Apprise could not deliver change {change['id']}")
+
+
+def emit(db: sqlite_utils.Database, sinks: list[Any]) -> dict[str, int]:
+    """Send every change a sink has not had yet; record each delivery, so it happens once per sink."""
+    sent: dict[str, int] = {}
+    for sink in sinks:
+        pending = change_rows(
+            db, "NOT EXISTS (SELECT 1 FROM emissions e WHERE e.change_id=c.id AND e.sink=?)", (sink.name,))
+        if not pending:
+            sent[sink.name] = 0
+            continue
+        sink.send([with_html_diff(db, c) if isinstance(sink, AtomSink) else c for c in pending])
+        now = utcnow()
+        with transaction(db):
+            db.conn.executemany("INSERT OR IGNORE INTO emissions (change_id, sink, emitted_at) VALUES (?,?,?)",
+                                [(c["id"], sink.name, now) for c in pending])
+            db.conn.executemany("UPDATE changes SET emitted_at=coalesce(emitted_at, ?) WHERE id=?",
+                                [(now, c["id"]) for c in pending])
+        sent[sink.name] = len(pending)
+    return sent

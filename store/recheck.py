@@ -1,0 +1,73 @@
+"""Which known variants are due for a re-check: the age-and-change based policy, with a request budget."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import sqlite_utils
+
+# (age of the statement or of its last change, re-check interval): fresh statements are the ones
+# that get edited, so they are watched closely; old ones rarely change and cost the site requests.
+DEFAULT_TIERS: tuple[tuple[timedelta, timedelta], ...] = (
+    (timedelta(hours=3), timedelta(0)),
+    (timedelta(days=1), timedelta(hours=2)),
+    (timedelta(days=7), timedelta(days=1)),
+    (timedelta(days=30), timedelta(days=7)),
+)
+DEFAULT_OLD_INTERVAL = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class RecheckPolicy:
+    """Re-check intervals by age; `pending_interval` applies to variants that answered 'gone' last time."""
+
+    tiers: tuple[tuple[timedelta, timedelta], ...] = DEFAULT_TIERS
+    old_interval: timedelta = DEFAULT_OLD_INTERVAL
+    pending_interval: timedelta = timedelta(0)
+
+    def interval(self, age: timedelta) -> timedelta:
+        for limit, every in self.tiers:
+            if age < limit:
+                return every
+        return self.old_interval
+
+
+def _parse(ts: str | None) -> datetime | None:
+    if not ts:
+        return None
+    try:
+        value = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: datetime | None = None,
+                        policy: RecheckPolicy = RecheckPolicy(), limit: int | None = None,
+                        langs: list[str] | None = None) -> list[dict[str, Any]]:
+    """Known variants to fetch again: all, none, or those due under `policy`, most overdue first."""
+    if mode == "none":
+        return []
+    now = now or datetime.now(timezone.utc)
+    rows = db.conn.execute(
+        "SELECT v.statement_id, v.lang, v.url, v.etag, v.last_modified, v.last_checked_at, v.last_outcome,"
+        " v.last_changed_at, v.first_seen_at, s.published_at FROM variants v JOIN statements s ON s.id = v.statement_id"
+    ).fetchall()
+    due: list[tuple[datetime, dict[str, Any]]] = []
+    for sid, lang, url, etag, last_modified, checked, outcome, changed, first_seen, published in rows:
+        if langs and lang not in langs:
+            continue
+        item = {"statement_id": sid, "lang": lang, "url": url, "etag": etag, "last_modified": last_modified}
+        last_checked = _parse(checked) or _parse(first_seen) or now
+        if mode == "all":
+            due.append((last_checked, item))
+            continue
+        reference = max(filter(None, [_parse(published), _parse(changed), _parse(first_seen)]), default=now)
+        interval = policy.pending_interval if outcome == "gone" else policy.interval(now - reference)
+        due_at = last_checked + interval
+        if due_at <= now:
+            due.append((due_at, item))
+    due.sort(key=lambda pair: pair[0])  # oldest-due first, so what does not fit is carried over fairly
+    items = [item for _, item in due]
+    return items[:limit] if limit is not None else items

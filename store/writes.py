@@ -1,0 +1,288 @@
+"""Record what the crawler saw: runs, fetch outcomes, raw responses and versions, one transaction per page."""
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator, Mapping
+
+import sqlite_utils
+
+# Outcomes of one fetch. Only GONE_OUTCOMES may ever count toward a deletion; TRANSIENT ones
+# (and robots refusals) never create a version and never count toward anything.
+OK_OUTCOMES = ("ok", "unchanged", "not_modified")
+GONE_OUTCOMES = ("gone",)
+TRANSIENT_OUTCOMES = (
+    "server_error", "rate_limited", "timeout", "connection_error", "challenge",
+    "robots", "parse_error", "error", "offsite",
+)
+OUTCOMES = OK_OUTCOMES + GONE_OUTCOMES + TRANSIENT_OUTCOMES
+
+
+def utcnow() -> str:
+    """Current UTC time as ISO 8601 with seconds (the store's one timestamp format)."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def statement_id(site: str, source_id: int | str) -> str:
+    """The stable id of a statement: '<site>:<numeric id>'."""
+    return f"{site}:{source_id}"
+
+
+def content_sha256(title: str, paragraphs: list[dict[str, Any]]) -> str:
+    """Hash of the normalised content; equal hashes mean no new version."""
+    canonical = json.dumps(
+        {"title": title, "paragraphs": [[p.get("speaker"), p.get("text")] for p in paragraphs]},
+        ensure_ascii=False, separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error: a page is written whole or not at all."""
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def start_run(db: sqlite_utils.Database, *, command: str, base_url: str | None,
+              options: Mapping[str, Any] | None = None) -> int:
+    """Insert a run row in state 'running' and return its id."""
+    with transaction(db):
+        cur = db.conn.execute(
+            "INSERT INTO runs (started_at, status, command, base_url, options) VALUES (?, 'running', ?, ?, ?)",
+            (utcnow(), command, base_url, json.dumps(dict(options or {}), ensure_ascii=False, default=str)),
+        )
+    return int(cur.lastrowid)
+
+
+def finish_run(db: sqlite_utils.Database, run_id: int, status: str, message: str | None = None) -> dict[str, Any]:
+    """Close a run: count what it fetched and wrote (from the tables, so counts never drift)."""
+    q = db.conn.execute
+    counts = {
+        "pages_fetched": q("SELECT count(*) FROM fetches WHERE run_id=? AND outcome NOT IN ('robots')", (run_id,)).fetchone()[0],
+        "bytes_fetched": q("SELECT coalesce(sum(bytes),0) FROM fetches WHERE run_id=?", (run_id,)).fetchone()[0],
+        "not_modified": q("SELECT count(*) FROM fetches WHERE run_id=? AND outcome='not_modified'", (run_id,)).fetchone()[0],
+        "statements_new": q("SELECT count(DISTINCT statement_id) FROM versions v WHERE run_id=? AND version=1 AND NOT EXISTS "
+                            "(SELECT 1 FROM versions w WHERE w.statement_id=v.statement_id AND w.run_id<>v.run_id)", (run_id,)).fetchone()[0],
+        "variants_new": q("SELECT count(*) FROM versions WHERE run_id=? AND version=1", (run_id,)).fetchone()[0],
+        "versions_new": q("SELECT count(*) FROM versions WHERE run_id=? AND rederived=0", (run_id,)).fetchone()[0],
+        "edited": q("SELECT count(*) FROM changes WHERE run_id=? AND kind='edited'", (run_id,)).fetchone()[0],
+        "deleted": q("SELECT count(*) FROM changes WHERE run_id=? AND kind='deleted'", (run_id,)).fetchone()[0],
+        "restored": q("SELECT count(*) FROM changes WHERE run_id=? AND kind='restored'", (run_id,)).fetchone()[0],
+        "errors": q("SELECT count(*) FROM fetches WHERE run_id=? AND outcome IN "
+                    "('server_error','rate_limited','timeout','connection_error','parse_error','error')", (run_id,)).fetchone()[0],
+        "challenge_pages": q("SELECT count(*) FROM fetches WHERE run_id=? AND outcome='challenge'", (run_id,)).fetchone()[0],
+        "robots_skipped": q("SELECT count(*) FROM fetches WHERE run_id=? AND outcome='robots'", (run_id,)).fetchone()[0],
+    }
+    with transaction(db):
+        sets = ", ".join(f"{k}=?" for k in counts)
+        q(f"UPDATE runs SET finished_at=?, status=?, message=?, {sets} WHERE id=?",
+          (utcnow(), status, message, *counts.values(), run_id))
+    return {"id": run_id, "status": status, **counts}
+
+
+@dataclass
+class Fetch:
+    """One HTTP exchange (or failure) as the crawler saw it."""
+
+    url: str
+    page_type: str                     # article | listing | feed
+    outcome: str
+    http_status: int | None = None
+    statement_id: str | None = None
+    lang: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    bytes: int | None = None
+    elapsed_ms: int | None = None
+    error: str | None = None
+    body: bytes | None = None          # raw response body, kept for articles
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PageResult:
+    """What record_page wrote."""
+
+    statement_id: str
+    lang: str
+    new_statement: bool
+    new_variant: bool
+    version: int | None                # the version written, None when the content was unchanged
+    rederived: bool = False
+
+
+def record_fetch(db: sqlite_utils.Database, run_id: int | None, fetch: Fetch) -> int:
+    """Record a fetch that produced no content (listing, feed, failure, 304, gone) in its own transaction."""
+    if fetch.outcome not in OUTCOMES:
+        raise ValueError(f"unknown fetch outcome {fetch.outcome!r}")
+    with transaction(db):
+        fetch_id = _insert_fetch(db, run_id, fetch, utcnow())
+        if fetch.page_type == "article" and fetch.statement_id and fetch.lang:
+            _touch_variant(db, fetch, utcnow())
+    return fetch_id
+
+
+def _insert_fetch(db: sqlite_utils.Database, run_id: int | None, fetch: Fetch, now: str) -> int:
+    cur = db.conn.execute(
+        "INSERT INTO fetches (run_id, fetched_at, url, page_type, statement_id, lang, http_status, outcome,"
+        " etag, last_modified, bytes, elapsed_ms, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (run_id, now, fetch.url, fetch.page_type, fetch.statement_id, fetch.lang, fetch.http_status,
+         fetch.outcome, fetch.etag, fetch.last_modified, fetch.bytes, fetch.elapsed_ms, fetch.error),
+    )
+    return int(cur.lastrowid)
+
+
+def _touch_variant(db: sqlite_utils.Database, fetch: Fetch, now: str) -> None:
+    """Update the check bookkeeping of a known variant (never its content)."""
+    ok = fetch.outcome in OK_OUTCOMES
+    transient = fetch.outcome in TRANSIENT_OUTCOMES
+    db.conn.execute(
+        "UPDATE variants SET last_checked_at=?, last_outcome=?,"
+        " last_ok_at=CASE WHEN ? THEN ? ELSE last_ok_at END,"
+        " failures=CASE WHEN ? THEN failures+1 ELSE 0 END,"
+        " etag=CASE WHEN ? AND ? IS NOT NULL THEN ? ELSE etag END,"
+        " last_modified=CASE WHEN ? AND ? IS NOT NULL THEN ? ELSE last_modified END"
+        " WHERE statement_id=? AND lang=?",
+        (now, fetch.outcome, ok, now, transient, ok, fetch.etag, fetch.etag, ok, fetch.last_modified,
+         fetch.last_modified, fetch.statement_id, fetch.lang),
+    )
+
+
+def store_raw(db: sqlite_utils.Database, fetch: Fetch, now: str) -> int | None:
+    """Keep the raw response (zlib), once per distinct body; returns its id."""
+    if fetch.body is None:
+        return None
+    digest = hashlib.sha256(fetch.body).hexdigest()
+    row = db.conn.execute("SELECT id FROM raw_responses WHERE sha256=?", (digest,)).fetchone()
+    if row:
+        return int(row[0])
+    cur = db.conn.execute(
+        "INSERT INTO raw_responses (sha256, url, http_status, headers, body, fetched_at) VALUES (?,?,?,?,?,?)",
+        (digest, fetch.url, fetch.http_status, json.dumps(fetch.headers, ensure_ascii=False),
+         zlib.compress(fetch.body, 6), now),
+    )
+    return int(cur.lastrowid)
+
+
+def load_raw(db: sqlite_utils.Database, raw_id: int) -> tuple[str, bytes] | None:
+    """The (url, body) of a stored raw response."""
+    row = db.conn.execute("SELECT url, body FROM raw_responses WHERE id=?", (raw_id,)).fetchone()
+    return (row[0], zlib.decompress(row[1])) if row else None
+
+
+Reparser = Callable[[bytes, str], "dict[str, Any] | None"]
+
+
+def record_page(db: sqlite_utils.Database, run_id: int | None, record: Mapping[str, Any], fetch: Fetch,
+                reparse: Reparser | None = None) -> PageResult:
+    """Store one parsed article atomically: statement, variant, raw response, fetch row and, if the
+    normalised content changed, a new version.
+
+    `reparse(raw_body, url)` re-reads an old raw response with the running parser. When the current
+    version was made by another parser version, the old page is re-read first, so that a parser upgrade
+    is recorded as a re-derived version (rederived=1) and never shows up as an edit.
+    """
+    now = utcnow()
+    sid = statement_id(record["site"], record["source_id"])
+    lang = record["lang"]
+    paragraphs = list(record["paragraphs"])
+    sha = content_sha256(record["title"], paragraphs)
+    with transaction(db):
+        conn = db.conn
+        existing = conn.execute("SELECT 1 FROM statements WHERE id=?", (sid,)).fetchone()
+        if existing is None:
+            conn.execute(
+                "INSERT INTO statements (id, site, source_id, section, kind, published_at, document_number,"
+                " first_seen_at, last_seen_at, status) VALUES (?,?,?,?,?,?,?,?,?, 'active')",
+                (sid, record["site"], int(record["source_id"]), record.get("section"), record.get("kind"),
+                 record.get("published_at"), record.get("document_number"), now, now),
+            )
+        else:
+            # Russian is the original: its metadata wins; other languages only fill gaps.
+            conn.execute(
+                "UPDATE statements SET last_seen_at=?,"
+                " kind=CASE WHEN ?='ru' OR kind IS NULL THEN coalesce(?, kind) ELSE kind END,"
+                " section=coalesce(section, ?),"
+                " published_at=CASE WHEN ?='ru' OR published_at IS NULL THEN coalesce(?, published_at) ELSE published_at END,"
+                " document_number=coalesce(document_number, ?) WHERE id=?",
+                (now, lang, record.get("kind"), record.get("section"), lang, record.get("published_at"),
+                 record.get("document_number"), sid),
+            )
+        fetch.statement_id, fetch.lang = sid, lang
+        raw_id = store_raw(db, fetch, now)
+        variant = conn.execute(
+            "SELECT current_version, content_sha256 FROM variants WHERE statement_id=? AND lang=?", (sid, lang)
+        ).fetchone()
+        written: int | None = None
+        rederived = False
+        if variant is None:
+            conn.execute(
+                "INSERT INTO variants (statement_id, lang, url, title, first_seen_at, status) VALUES (?,?,?,?,?, 'active')",
+                (sid, lang, record["url"], record["title"], now),
+            )
+            written = _insert_version(db, sid, lang, 1, record, paragraphs, sha, now, run_id, raw_id, False)
+        elif variant[1] != sha:
+            current = int(variant[0])
+            old = conn.execute(
+                "SELECT parser_version, raw_response_id FROM versions WHERE statement_id=? AND lang=? AND version=?",
+                (sid, lang, current),
+            ).fetchone()
+            if reparse is not None and old and old[0] != record["parser_version"] and old[1] is not None:
+                raw = load_raw(db, int(old[1]))
+                fresh_old = reparse(raw[1], raw[0]) if raw else None
+                if fresh_old is not None:
+                    old_sha = content_sha256(fresh_old["title"], list(fresh_old["paragraphs"]))
+                    if old_sha == sha:
+                        # The page did not change; only our reading of it did.
+                        written = _insert_version(db, sid, lang, current + 1, record, paragraphs, sha, now,
+                                                  run_id, raw_id, True)
+                        rederived = True
+                    elif old_sha != variant[1]:
+                        # Re-read the old page first, so the edit is diffed parser-to-same-parser.
+                        _insert_version(db, sid, lang, current + 1, fresh_old, list(fresh_old["paragraphs"]),
+                                        old_sha, now, run_id, int(old[1]), True)
+                        current += 1
+            if written is None:
+                written = _insert_version(db, sid, lang, current + 1, record, paragraphs, sha, now,
+                                          run_id, raw_id, False)
+        if written is not None:
+            conn.execute(
+                "UPDATE variants SET current_version=?, content_sha256=?, title=?, url=?,"
+                " last_changed_at=CASE WHEN ? THEN last_changed_at ELSE ? END WHERE statement_id=? AND lang=?",
+                (written, sha, record["title"], record["url"], rederived, now, sid, lang),
+            )
+        if written is None and fetch.outcome == "ok":
+            fetch.outcome = "unchanged"
+        _touch_variant(db, fetch, now)
+        _insert_fetch(db, run_id, fetch, now)
+    return PageResult(sid, lang, existing is None, variant is None, written, rederived)
+
+
+def _insert_version(db: sqlite_utils.Database, sid: str, lang: str, number: int, record: Mapping[str, Any],
+                    paragraphs: list[dict[str, Any]], sha: str, now: str, run_id: int | None,
+                    raw_id: int | None, rederived: bool) -> int:
+    body = record.get("body")
+    if body is None:
+        body = "\n\n".join(
+            (f"{p['speaker']}: {p['text']}" if p.get("speaker") else p["text"]) for p in paragraphs
+        )
+    db.conn.execute(
+        "INSERT INTO versions (statement_id, lang, version, title, body, paragraphs, content_sha256, published_at,"
+        " document_number, captured_at, run_id, parser_version, raw_response_id, rederived)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (sid, lang, number, record["title"], body, json.dumps(paragraphs, ensure_ascii=False), sha,
+         record.get("published_at"), record.get("document_number"), now, run_id,
+         record.get("parser_version", "unknown"), raw_id, int(rederived)),
+    )
+    return number

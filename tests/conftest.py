@@ -1,0 +1,44 @@
+"""Shared pytest fixtures: golden-file comparison and the offline mirror server."""
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+GOLDEN_DIR = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value if value.endswith("\n") else value + "\n"
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+@pytest.fixture
+def golden() -> Callable[[str, Any], None]:
+    """Compare a value with tests/golden/<name>; UPDATE_GOLDEN=1 rewrites it (see `make golden`)."""
+
+    def check(name: str, value: Any) -> None:
+        path = GOLDEN_DIR / name
+        text = _as_text(value)
+        if UPDATE or not path.exists():
+            if not UPDATE:
+                pytest.fail(f"golden file {path} is missing; run `make golden` to create it")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return
+        expected = path.read_text(encoding="utf-8")
+        if expected != text:
+            diff = "".join(
+                difflib.unified_diff(
+                    expected.splitlines(True), text.splitlines(True), str(path), "actual"
+                )
+            )
+            pytest.fail(f"output differs from golden {path.name} (UPDATE_GOLDEN=1 to accept):\n{diff}")
+
+    return check

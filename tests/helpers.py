@@ -1,0 +1,33 @@
+"""Test helpers: build article records and fetches without the network."""
+from __future__ import annotations
+
+from typing import Any
+
+from store.writes import Fetch
+
+
+def record(source_id: int = 1975319, lang: str = "ru", title: str = "Заголовок",
+           paragraphs: list[tuple[str | None, str]] | None = None, parser_version: str = "g2-article/1",
+           **extra: Any) -> dict[str, Any]:
+    paras = [{"speaker": s, "text": t} for s, t in (paragraphs or [(None, "Первый абзац."), (None, "Второй абзац.")])]
+    rec = {
+        "site": "mid.ru", "source_id": source_id, "lang": lang,
+        "url": f"https://mid.ru/ru/foreign_policy/news/{source_id}/?lang={lang}",
+        "section": "foreign_policy/news", "title": title, "published_at": "2024-10-09T16:00:00+03:00",
+        "document_number": "1900-09-10-2024", "kind": "news", "languages": {lang: "x"},
+        "paragraphs": paras,
+        "body": "\n\n".join(f"{p['speaker']}: {p['text']}" if p["speaker"] else p["text"] for p in paras),
+        "parser_version": parser_version,
+    }
+    rec.update(extra)
+    return rec
+
+
+def ok_fetch(rec: dict[str, Any], body: bytes | None = None) -> Fetch:
+    return Fetch(url=rec["url"], page_type="article", outcome="ok", http_status=200,
+                 body=body if body is not None else rec["title"].encode() + b"|" + rec["body"].encode())
+
+
+def fetch(source_id: int, lang: str, outcome: str, status: int | None = None) -> Fetch:
+    return Fetch(url=f"https://mid.ru/ru/foreign_policy/news/{source_id}/?lang={lang}", page_type="article",
+                 outcome=outcome, http_status=status, statement_id=f"mid.ru:{source_id}", lang=lang)
