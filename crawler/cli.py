@@ -52,18 +52,19 @@ def parse(file: str, url: str) -> None:
 @click.option("--ignore-robots", is_flag=True)
 @click.option("--recheck", type=click.Choice(["all", "due", "none"]), default="due")
 @click.option("--max-requests", type=int, default=None, help="Cap on re-checks this run (the rest wait).")
+@click.option("--policy", default=None, help="Re-check policy AGE:EVERY,... (see store/recheck.py).")
 @click.option("--no-discover", is_flag=True, help="Only re-check known variants.")
 @click.option("--progress/--no-progress", default=None)
 @click.option("-v", "--verbose", count=True)
 def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str, base_url: str, section_keys: tuple[str, ...], langs: tuple[str, ...],
         since: str | None, max_pages: int, delay: float, timeout: float, retries: int, ignore_robots: bool,
-        recheck: str, max_requests: int | None, no_discover: bool, progress: bool | None, verbose: int) -> None:
+        recheck: str, max_requests: int | None, policy: str | None, no_discover: bool, progress: bool | None, verbose: int) -> None:
     """Run one crawl into DB (the parent process runs detection and closes the run)."""
     from urllib.parse import urlsplit
 
     from crawler.dates import parse_since
     from store.db import StoreError, open_db
-    from store.recheck import variants_to_recheck
+    from store.recheck import RecheckPolicy, parse_policy, variants_to_recheck
     from store.writes import start_run
 
     # Validate everything before touching the database: bad arguments write nothing.
@@ -84,6 +85,10 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
         raise click.BadParameter("must be at least 1", param_hint="--max-pages")
     if delay < 0 or timeout <= 0:
         raise click.BadParameter("must be positive", param_hint="--delay/--timeout")
+    try:
+        recheck_policy = parse_policy(policy) if policy else RecheckPolicy()
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--policy")
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise click.BadParameter(f"{base_url!r} is not an http(s) URL", param_hint="--base-url")
@@ -107,7 +112,7 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
     if ignore_robots:
         click.echo("warning: --ignore-robots: robots.txt is not obeyed; be gentle with the site", err=True)
     rechecks = [Recheck(**row) for row in variants_to_recheck(
-        store, recheck, limit=max_requests, langs=list(langs) or None)]
+        store, recheck, limit=max_requests, langs=list(langs) or None, policy=recheck_policy)]
     store.conn.close()
     settings = crawl_settings(
         db=db, run_id=run_id, delay=delay, ignore_robots=ignore_robots, timeout=timeout, retries=retries,

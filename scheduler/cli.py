@@ -66,7 +66,10 @@ def crawl_options(func: Any) -> Any:
         click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt (prints a warning)."),
         click.option("--recheck", type=click.Choice(["all", "due", "none"]), default="due", show_default=True,
                      help="Re-fetch known variants: all, those due by age, or none."),
-        click.option("--max-requests", type=int, default=None, help="At most this many re-checks per run."),
+        click.option("--max-requests", type=int, default=None,
+                     help="At most this many re-checks per run; the rest are carried over, oldest-due first."),
+        click.option("--policy", default=None,
+                     help="Re-check policy AGE:EVERY,... Default '3h:0,1d:2h,7d:1d,30d:7d,*:30d'."),
         click.option("--delete-after-checks", type=int, default=2, show_default=True,
                      help="'Gone' answers needed before a variant counts as deleted."),
         click.option("--delete-after", type=Duration(), default="6h", show_default=True,
@@ -83,7 +86,7 @@ def crawl_options(func: Any) -> Any:
 
 
 CHILD_KEYS = ("base_url", "section", "lang", "since", "max_pages", "delay", "timeout", "retries", "ignore_robots",
-              "recheck", "max_requests")
+              "recheck", "max_requests", "policy")
 
 
 def child_options(params: dict[str, Any]) -> dict[str, Any]:
@@ -182,6 +185,25 @@ def run(db: str, **params: Any) -> None:
     print_summary(row)
     if row["returncode"] != 0:
         sys.exit(row["returncode"])
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite database file.")
+@click.option("--every", default=None, help="Run a cycle this often (e.g. 30m, 2h). Default 30m.")
+@click.option("--cron", default=None, help='Crontab schedule instead, e.g. "*/30 * * * *".')
+@click.option("--once", is_flag=True, help="Run one cycle and exit (for cron and systemd timers).")
+@click.option("--time-limit", type=Duration(), default="2h", show_default=True,
+              help="Kill a crawl that runs longer than this.")
+@crawl_options
+def watch(db: str, every: str | None, cron: str | None, once: bool, time_limit: timedelta, **params: Any) -> None:
+    """Monitor in the background: a cycle per schedule (discover, re-check what is due, detect, emit)."""
+    from scheduler.watch import make_trigger, run_watch
+
+    if every and cron:
+        raise click.UsageError("give --every or --cron, not both")
+    if not once:
+        make_trigger(every, cron)  # validate before taking the lock or touching the database
+    sys.exit(run_watch(db, params, every=every, cron=cron, once=once, time_limit=time_limit.total_seconds()))
 
 
 @main.command()

@@ -6,11 +6,27 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 EXIT_BAD_ARGS = 2
+
+# The crawl child in flight (at most one: cycles never overlap), so a signal can stop it cleanly.
+_current: "subprocess.Popen[Any] | None" = None
+_stop_requested = threading.Event()
+
+
+def stop_current() -> None:
+    """Ask the running crawl to stop (SIGINT: Scrapy finishes in-flight pages, then exits)."""
+    _stop_requested.set()
+    proc = _current
+    if proc is not None and proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGINT)
+        except ProcessLookupError:
+            pass
 
 
 @dataclass
@@ -48,6 +64,17 @@ def run_crawl(db: str, options: dict[str, Any], *, time_limit: float | None = No
     The child opens its own run row and writes the id to a temp file, so the parent can finish the run
     even when the child crashed or was killed.
     """
+    global _current
+    try:
+        return _run(db, options, time_limit=time_limit, command_name=command_name, extra_env=extra_env,
+                    quiet=quiet)
+    finally:
+        _current = None
+
+
+def _run(db: str, options: dict[str, Any], *, time_limit: float | None, command_name: str,
+         extra_env: dict[str, str] | None, quiet: bool) -> CrawlResult:
+    global _current
     with tempfile.TemporaryDirectory(prefix="mw-run-") as tmp:
         id_file = Path(tmp) / "run-id"
         cmd: Sequence[str] = [sys.executable, "-m", "crawler", "run", "--db", db, "--run-id-file", str(id_file),
@@ -56,6 +83,7 @@ def run_crawl(db: str, options: dict[str, Any], *, time_limit: float | None = No
         # Own process group: a hung crawl (and anything it spawned) can be killed as a whole.
         proc = subprocess.Popen(cmd, env=env, start_new_session=True,
                                 stdout=subprocess.DEVNULL if quiet else None)
+        _current = proc
         timed_out = interrupted = False
         try:
             proc.wait(timeout=time_limit)
@@ -65,6 +93,7 @@ def run_crawl(db: str, options: dict[str, Any], *, time_limit: float | None = No
         except KeyboardInterrupt:
             interrupted = True
             _kill_group(proc, first=signal.SIGINT)
+        interrupted = interrupted or _stop_requested.is_set()
         run_id = int(id_file.read_text()) if id_file.exists() and id_file.read_text().strip() else None
         return CrawlResult(run_id, proc.returncode, timed_out, interrupted)
 

@@ -71,3 +71,29 @@ def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: da
     due.sort(key=lambda pair: pair[0])  # oldest-due first, so what does not fit is carried over fairly
     items = [item for _, item in due]
     return items[:limit] if limit is not None else items
+
+
+def _duration(text: str) -> timedelta:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    text = text.strip()
+    if text.isdigit():
+        return timedelta(seconds=int(text))
+    if len(text) < 2 or text[-1] not in units or not text[:-1].replace(".", "", 1).isdigit():
+        raise ValueError(f"{text!r} is not a duration (e.g. 0, 30m, 2h, 7d)")
+    return timedelta(seconds=float(text[:-1]) * units[text[-1]])
+
+
+def parse_policy(text: str) -> RecheckPolicy:
+    """'3h:0,1d:2h,7d:1d,30d:7d,*:30d' -> RecheckPolicy: for statements younger than AGE, re-check every EVERY."""
+    tiers: list[tuple[timedelta, timedelta]] = []
+    old = DEFAULT_OLD_INTERVAL
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        if ":" not in part:
+            raise ValueError(f"policy part {part!r} is not AGE:EVERY")
+        age, every = part.split(":", 1)
+        if age.strip() == "*":
+            old = _duration(every)
+        else:
+            tiers.append((_duration(age), _duration(every)))
+    tiers.sort(key=lambda t: t[0])
+    return RecheckPolicy(tiers=tuple(tiers), old_interval=old)

@@ -1,0 +1,79 @@
+"""store.recheck: which variants are due at a given moment, and the request budget's carry-over."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from store.db import open_db
+from store.recheck import RecheckPolicy, parse_policy, variants_to_recheck
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def db(tmp_path):
+    return open_db(tmp_path / "r.db")
+
+
+def add(db, source_id, published_ago, checked_ago, lang="ru", outcome="unchanged", changed_ago=None):
+    sid = f"mid.ru:{source_id}"
+    iso = lambda delta: (NOW - delta).isoformat() if delta is not None else None  # noqa: E731
+    db.conn.execute("INSERT OR IGNORE INTO statements (id, site, source_id, published_at, first_seen_at, last_seen_at)"
+                    " VALUES (?, 'mid.ru', ?, ?, ?, ?)", (sid, source_id, iso(published_ago), iso(published_ago),
+                                                         iso(checked_ago)))
+    db.conn.execute("INSERT INTO variants (statement_id, lang, url, first_seen_at, last_checked_at, last_outcome,"
+                    " last_changed_at) VALUES (?,?,?,?,?,?,?)",
+                    (sid, lang, f"https://mid.ru/ru/foreign_policy/news/{source_id}/?lang={lang}",
+                     iso(published_ago), iso(checked_ago), outcome, iso(changed_ago)))
+
+
+def due_ids(db, **kw):
+    return [row["statement_id"] for row in variants_to_recheck(db, "due", now=NOW, **kw)]
+
+
+def test_fresh_statements_every_cycle_old_ones_monthly(db):
+    add(db, 1000001, timedelta(hours=1), timedelta(minutes=5))    # fresh: due every cycle
+    add(db, 1000002, timedelta(hours=12), timedelta(hours=1))     # < 1 day: every 2 h, checked 1 h ago
+    add(db, 1000003, timedelta(hours=12), timedelta(hours=3))     # due
+    add(db, 1000004, timedelta(days=3), timedelta(hours=20))      # < 1 week: daily, not yet
+    add(db, 1000005, timedelta(days=20), timedelta(days=8))       # < 1 month: weekly, due
+    add(db, 1000006, timedelta(days=400), timedelta(days=10))     # old: monthly, not yet
+    add(db, 1000007, timedelta(days=400), timedelta(days=31))     # due
+    assert sorted(due_ids(db)) == ["mid.ru:1000001", "mid.ru:1000003", "mid.ru:1000005", "mid.ru:1000007"]
+
+
+def test_recent_edit_makes_an_old_statement_fresh_again(db):
+    add(db, 1000010, timedelta(days=400), timedelta(hours=1), changed_ago=timedelta(hours=1))
+    assert due_ids(db) == ["mid.ru:1000010"]
+
+
+def test_possibly_deleted_variants_are_rechecked_every_cycle(db):
+    add(db, 1000020, timedelta(days=400), timedelta(minutes=1), outcome="gone")
+    assert due_ids(db) == ["mid.ru:1000020"]
+
+
+def test_budget_takes_the_most_overdue_first_and_carries_the_rest(db):
+    add(db, 1000031, timedelta(days=400), timedelta(days=90))
+    add(db, 1000032, timedelta(days=400), timedelta(days=60))
+    add(db, 1000033, timedelta(days=400), timedelta(days=40))
+    first = due_ids(db, limit=2)
+    assert first == ["mid.ru:1000031", "mid.ru:1000032"]
+    # Once those are checked, the one that did not fit comes first next cycle.
+    db.conn.execute("UPDATE variants SET last_checked_at=? WHERE statement_id IN ('mid.ru:1000031','mid.ru:1000032')",
+                    (NOW.isoformat(),))
+    assert due_ids(db, limit=2) == ["mid.ru:1000033"]
+
+
+def test_all_and_none(db):
+    add(db, 1000041, timedelta(days=400), timedelta(minutes=1))
+    assert len(variants_to_recheck(db, "all", now=NOW)) == 1
+    assert variants_to_recheck(db, "none", now=NOW) == []
+
+
+def test_policy_is_user_configurable():
+    policy = parse_policy("1h:0,1d:1h,*:7d")
+    assert policy.interval(timedelta(minutes=30)) == timedelta(0)
+    assert policy.interval(timedelta(hours=5)) == timedelta(hours=1)
+    assert policy.interval(timedelta(days=90)) == timedelta(days=7)
+    assert RecheckPolicy().interval(timedelta(days=90)) == timedelta(days=30)
+    with pytest.raises(ValueError):
+        parse_policy("soon:often")

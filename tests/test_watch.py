@@ -1,0 +1,61 @@
+"""scheduler.watch: schedule triggers, the single-scheduler lock, and APScheduler's coalescing of missed runs."""
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+import click
+import pytest
+
+from scheduler.watch import AlreadyRunning, WatchLock, make_trigger
+
+
+def test_every_and_cron_triggers():
+    assert make_trigger("45m", None).interval == timedelta(minutes=45)
+    cron = make_trigger(None, "*/30 * * * *")
+    start = datetime(2026, 11, 29, 12, 1, tzinfo=timezone.utc)
+    assert cron.get_next_fire_time(None, start) == datetime(2026, 11, 29, 12, 30, tzinfo=timezone.utc)
+    with pytest.raises(click.BadParameter):
+        make_trigger(None, "every now and then")
+    with pytest.raises(click.BadParameter):
+        make_trigger("soon", None)
+
+
+def test_second_lock_on_same_db_is_refused(tmp_path):
+    db = str(tmp_path / "w.db")
+    first = WatchLock(db)
+    first.acquire()
+    with pytest.raises(AlreadyRunning, match="already running"):
+        WatchLock(db).acquire()
+    first.release()
+    WatchLock(db).acquire()
+
+
+def test_lock_of_a_killed_process_is_not_stuck(tmp_path):
+    db = str(tmp_path / "w.db")
+    code = ("import sys, time; from scheduler.watch import WatchLock; lock = WatchLock(sys.argv[1]); lock.acquire();"
+            " print('locked', flush=True); time.sleep(60)")
+    proc = subprocess.Popen([sys.executable, "-c", code, db], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "locked"
+    with pytest.raises(AlreadyRunning):
+        WatchLock(db).acquire()
+    proc.kill()
+    proc.wait()
+    lock = WatchLock(db)
+    lock.acquire()  # the kernel released the dead holder's lock
+    lock.release()
+
+
+def test_missed_runs_are_coalesced_into_one():
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    calls = []
+    scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
+    scheduler.start(paused=True)
+    # Five intervals were missed (e.g. the machine slept): one run, not five.
+    scheduler.add_job(lambda: calls.append(1), "interval", seconds=60,
+                      next_run_time=datetime.now(timezone.utc) - timedelta(minutes=5))
+    scheduler.resume()
+    time.sleep(0.5)
+    scheduler.shutdown()
+    assert calls == [1]
