@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,11 @@ import click
 from crawler import sections
 
 EXIT_FATAL = 3
+
+# Scrapy's cookie middleware asks tldextract for the public suffix list, which it would download
+# from the internet; the snapshot bundled with tldextract is enough, and a crawl must talk only to
+# the configured host.
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 
 @click.group()
@@ -119,7 +125,7 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
         progress=sys.stderr.isatty() if progress is None else progress,
         log_level=["WARNING", "INFO", "DEBUG"][min(verbose, 2)],
     )
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     process.crawl(MidSpider, base_url=base_url, section_keys=list(section_keys) or None,
                   langs=list(langs) or None, since=since, max_pages=max_pages, rechecks=rechecks,
                   discover=not no_discover)

@@ -17,7 +17,7 @@ def crawl_settings(*, db: str, run_id: int | None, delay: float = 1.0, ignore_ro
         "CONCURRENT_REQUESTS": 8,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
         "DOWNLOAD_DELAY": delay,
-        "RANDOMIZE_DOWNLOAD_DELAY": True,
+        "DOWNLOAD_DELAY_JITTER": 0.5,
         "AUTOTHROTTLE_ENABLED": delay > 0,
         "AUTOTHROTTLE_START_DELAY": max(delay, 0.1),
         "AUTOTHROTTLE_MAX_DELAY": max(60.0, delay * 10),

@@ -103,13 +103,14 @@ def _detect_variant(db: sqlite_utils.Database, sid: str, lang: str, run_id: int 
         new = load_version(db, sid, lang, number)
         assert new is not None
         if number == 1:
-            others = conn.execute("SELECT count(*) FROM variants WHERE statement_id=? AND lang<>?",
-                                  (sid, lang)).fetchone()[0]
-            first_lang = conn.execute(
-                "SELECT lang FROM versions WHERE statement_id=? ORDER BY captured_at, rowid LIMIT 1", (sid,)
-            ).fetchone()[0]
-            summary = (f"new statement ({lang}): {new['title']}" if not others or first_lang == lang
-                       else f"new translation ({lang}): {new['title']}")
+            # A variant of a statement we already had in an earlier run is a translation appearing later.
+            earlier = conn.execute(
+                "SELECT 1 FROM versions o, versions me WHERE me.statement_id=? AND me.lang=? AND me.version=1"
+                " AND o.statement_id=me.statement_id AND o.lang<>me.lang AND o.run_id < me.run_id LIMIT 1",
+                (sid, lang),
+            ).fetchone()
+            summary = (f"new translation ({lang}): {new['title']}" if earlier
+                       else f"new statement ({lang}): {new['title']}")
             written += _insert_change(db, key=key, sid=sid, lang=lang, kind="new", from_version=None,
                                       to_version=1, run_id=run_id, summary=summary, diff=None)
             continue

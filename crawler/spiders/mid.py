@@ -15,6 +15,9 @@ from crawler.parsers import ChallengePage, ParseError, is_challenge, parse_artic
 from store.writes import Fetch
 
 CHALLENGE_RETRIES = 2
+# Our own request meta keys (Scrapy adds internal ones to response.meta that must not be copied).
+OWN_META = ("page_type", "lang", "section", "page", "source_id", "recheck", "handle_httpstatus_all",
+            "handle_httpstatus_list", "challenge_tries")
 
 
 @dataclass
@@ -114,12 +117,13 @@ class MidSpider(scrapy.Spider):
                     if path:
                         requests.append(scrapy.Request(
                             f"{self.base_url}{path}", callback=self.parse_listing, errback=self.failed,
-                            meta={"page_type": "listing", "lang": lang, "section": key, "page": 1},
+                            meta={"page_type": "listing", "lang": lang, "section": key, "page": 1,
+                                  "handle_httpstatus_list": [404, 410]},
                         ))
                 if self.feeds:
                     requests.append(scrapy.Request(
                         f"{self.base_url}/{lang}/rss.php", callback=self.parse_feed, errback=self.failed,
-                        meta={"page_type": "feed", "lang": lang},
+                        meta={"page_type": "feed", "lang": lang, "handle_httpstatus_list": [404, 410]},
                     ))
         return requests
 
@@ -143,6 +147,10 @@ class MidSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         meta = response.meta
+        if response.status in (404, 410):
+            # Not every section exists in every language (e.g. no English deputy ministers' speeches).
+            yield FetchItem(self._fetch(response, "gone"))
+            return
         text = response.text
         if is_challenge(text):
             yield from self._challenge(response)
@@ -169,10 +177,14 @@ class MidSpider(scrapy.Spider):
             path = sections.listing_path(meta["section"], meta["lang"])
             yield scrapy.Request(
                 f"{self.base_url}{path}?PAGEN_1={page}", callback=self.parse_listing, errback=self.failed,
-                meta={**{k: meta[k] for k in ("page_type", "lang", "section")}, "page": page},
+                meta={**{k: meta[k] for k in ("page_type", "lang", "section", "handle_httpstatus_list")},
+                      "page": page},
             )
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
+        if response.status in (404, 410):
+            yield FetchItem(self._fetch(response, "gone"))
+            return
         text = response.text
         if is_challenge(text):
             yield from self._challenge(response)
@@ -270,9 +282,10 @@ class MidSpider(scrapy.Spider):
         yield FetchItem(self._fetch(response, "challenge"))
         tries = response.meta.get("challenge_tries", 0)
         if tries < CHALLENGE_RETRIES:
+            own = {k: v for k, v in response.meta.items() if k in OWN_META}
             yield response.request.replace(
                 dont_filter=True, priority=-10,
-                meta={**response.meta, "challenge_tries": tries + 1, "started": time.monotonic()},
+                meta={**own, "challenge_tries": tries + 1, "started": time.monotonic()},
             )
 
     def _redirected_away(self, response: Response) -> bool:

@@ -1,0 +1,138 @@
+"""`crawl run` end to end: a real crawl of the fixture server in a subprocess, then the database is checked."""
+import json
+import socket
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from fixtures.server import MirrorServer
+
+
+def crawl(*args, check=True):
+    proc = subprocess.run([sys.executable, "-m", "scheduler.cli", *args], capture_output=True, text=True, timeout=240)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def rows(db, sql, *params):
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    """One mirror, crawled in the initial state, again unchanged, then twice in the 'later' state."""
+    db = str(tmp_path_factory.mktemp("e2e") / "mw.db")
+    with MirrorServer(state="initial") as server:
+        base = ["--db", db, "--base-url", server.base_url, "--delay", "0", "--timeout", "5", "--retries", "1"]
+        first = crawl("run", *base)
+        counts_after_first = rows(db, "SELECT count(*) FROM versions")[0][0]
+        second = crawl("run", *base, "--recheck", "all")
+        counts_after_second = rows(db, "SELECT count(*) FROM versions")[0][0]
+        server.set_state("later")
+        third = crawl("run", *base, "--recheck", "all", "--delete-after", "0s")
+        fourth = crawl("run", *base, "--recheck", "all", "--delete-after", "0s")
+        requests = list(server.requests)
+    return {"db": db, "outputs": [first, second, third, fourth], "versions": (counts_after_first, counts_after_second),
+            "requests": requests}
+
+
+def test_statements_variants_and_metadata(crawled):
+    db = crawled["db"]
+    assert rows(db, "SELECT count(*) FROM statements")[0][0] >= 30
+    langs = dict(rows(db, "SELECT statement_id, group_concat(lang) FROM (SELECT * FROM variants ORDER BY lang)"
+                          " GROUP BY statement_id"))
+    assert langs["mid.ru:1974990"] == "en,ru"
+    five = [sid for sid, ls in langs.items() if ls == "de,en,es,fr,ru"]
+    assert len(five) >= 5
+    st = rows(db, "SELECT kind, published_at, document_number, section FROM statements WHERE id='mid.ru:1974990'")[0]
+    assert st[:3] == ("interview", "2024-10-08T19:39:00+03:00", "1895-08-10-2024")
+    assert st[3] in ("foreign_policy/news", "press_service/minister_speeches")  # listed in both
+    briefing = rows(db, "SELECT kind, published_at, document_number FROM statements WHERE id='mid.ru:1975319'")[0]
+    assert briefing == ("briefing", "2024-10-09T18:16:00+03:00", "1900-09-10-2024")
+
+
+def test_versions_hold_clean_text_with_speakers(crawled):
+    db = crawled["db"]
+    title, body, paragraphs = rows(db, "SELECT title, body, paragraphs FROM versions WHERE statement_id='mid.ru:1974990'"
+                                       " AND lang='ru' AND version=1")[0]
+    assert title.startswith("Ответы Министра иностранных дел Российской Федерации С.В.Лаврова")
+    speakers = {p["speaker"] for p in json.loads(paragraphs)}
+    assert {"Вопрос", "С.В.Лавров"} <= speakers
+    assert "Дополнительные материалы" not in body and "Video Player" not in body
+    en = rows(db, "SELECT url FROM variants WHERE statement_id='mid.ru:1974990' AND lang='en'")[0][0]
+    assert en.endswith("/1974990/?lang=en")
+
+
+def test_recrawl_of_unchanged_site_writes_no_versions(crawled):
+    first, second = crawled["versions"]
+    assert first == second
+    assert "0 new versions" in crawled["outputs"][1].stdout
+
+
+def test_robots_forbids_paging_and_run_says_so(crawled):
+    assert not [path for _, path, _ in crawled["requests"] if "PAGEN_1" in path]
+    out = crawled["outputs"][0].stdout
+    assert "robots.txt" in out or rows(crawled["db"], "SELECT robots_skipped FROM runs WHERE id=1")[0][0] == 0
+
+
+def test_later_state_changes_are_detected_and_nothing_else(crawled):
+    db = crawled["db"]
+    changes = rows(db, "SELECT run_id, kind, statement_id, lang, cosmetic FROM changes WHERE run_id > 2 ORDER BY id")
+    kinds = sorted((k, sid, lang, cos) for _, k, sid, lang, cos in changes)
+    assert ("edited", "mid.ru:1974990", "ru", 0) in kinds
+    assert ("edited", "mid.ru:1968405", "en", 1) in kinds
+    assert ("deleted", "mid.ru:1969120", "ru", 0) in kinds and ("deleted", "mid.ru:1969120", "en", 0) in kinds
+    assert ("new", "mid.ru:1976115", "ru", 0) in kinds
+    edited = [c for c in kinds if c[0] == "edited"]
+    assert len(edited) == 2, kinds  # the anti-bot page never becomes an edit
+    deleted = {(c[1], c[2]) for c in kinds if c[0] == "deleted"}
+    assert deleted == {("mid.ru:1969120", "ru"), ("mid.ru:1969120", "en")}
+    # Deletion needed two 404 answers: confirmed in the fourth run, not the third.
+    assert {r for r, k, *_ in changes if k == "deleted"} == {4}
+    challenges = rows(db, "SELECT sum(challenge_pages) FROM runs WHERE id > 2")[0][0]
+    assert challenges >= 1
+
+
+def test_diff_command_shows_the_edit(crawled):
+    out = crawl("diff", "1974990", "--db", crawled["db"], "--lang", "ru").stdout
+    assert "1 paragraph edited" in out
+    assert "[-" in out and "{+" in out
+    html = crawl("diff", "mid.ru:1974990", "--db", crawled["db"], "--format", "html").stdout
+    assert "<del>" in html and "<ins>" in html
+    ops = json.loads(crawl("diff", "1974990", "--db", crawled["db"], "--format", "json").stdout)
+    assert [op["kind"] for op in ops["ops"] if op["kind"] != "equal"] == ["changed"]
+
+
+def test_changes_command_filters(crawled):
+    out = crawl("changes", "--db", crawled["db"], "--kind", "deleted", "--json").stdout
+    got = [json.loads(line) for line in out.splitlines()]
+    assert {(c["statement_id"], c["lang"]) for c in got} == {("mid.ru:1969120", "ru"), ("mid.ru:1969120", "en")}
+
+
+def test_bad_arguments_write_nothing(tmp_path):
+    db = tmp_path / "x.db"
+    proc = crawl("run", "--db", str(db), "--section", "nonsense", "--base-url", "http://127.0.0.1:9", check=False)
+    assert proc.returncode == 2
+    assert "unknown section" in proc.stderr
+    assert not db.exists()
+    proc = crawl("run", "--db", str(db), "--delete-after", "soon", check=False)
+    assert proc.returncode == 2 and not db.exists()
+
+
+def test_unreachable_site_is_a_one_line_fatal_error(tmp_path):
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there now
+    proc = crawl("run", "--db", str(tmp_path / "u.db"), "--base-url", f"http://127.0.0.1:{port}", "--delay", "0",
+                 "--retries", "0", "--section", "news", "--lang", "ru", check=False)
+    assert proc.returncode != 0
+    assert "cannot reach" in proc.stderr
+    assert rows(str(tmp_path / "u.db"), "SELECT status FROM runs")[0][0] == "failed"
