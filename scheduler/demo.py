@@ -55,8 +55,9 @@ def run_demo(out_dir: Path, *, keep_serving: bool = False) -> int:
             flag = " (cosmetic)" if c["cosmetic"] else ""
             click.secho(safe_terminal(f"\n[{c['kind']}{flag}] {c['statement_id']} [{c['lang']}] {c.get('title') or ''}"),
                         fg={"new": "green", "edited": "yellow", "deleted": "red", "restored": "cyan"}[c["kind"]])
-            click.echo(safe_terminal(f"  {c['summary']}"))
-            if c.get("diff"):
+            if not c.get("diff"):
+                click.echo(safe_terminal(f"  {c['summary']}"))
+            else:
                 from scheduler.detect import load_version
                 from scheduler.diff import diff_versions, render_text
 
