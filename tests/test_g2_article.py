@@ -293,3 +293,36 @@ def test_parser_is_fast_enough():
 def test_records_are_json_serialisable():
     rec = parse_ref("09-10-2024_6")
     assert json.loads(json.dumps(rec, ensure_ascii=False)) == rec
+
+
+@pytest.mark.parametrize("html, expected", [
+    ("<p><strong>Вопрос:</strong> Когда?</p>", ("Вопрос", "Когда?")),
+    ("<p><b>Ответ</b>: посмотрим.</p>", ("Ответ", "посмотрим.")),
+    ("<p><strong><a id='14' name='14'>Вопрос</a>: Как бы Вы прокомментировали?</strong></p>",
+     ("Вопрос", "Как бы Вы прокомментировали?")),
+    ("<p>Вопрос: Будет ли заявление?</p>", ("Вопрос", "Будет ли заявление?")),
+    ("<p><b>Question :</b> Et alors ?</p>", ("Question", "Et alors ?")),
+    ("<p><strong>Sergey Lavrov:</strong> Thank you.</p>", ("Sergey Lavrov", "Thank you.")),
+    ("<p><strong>Maria Zakharova: </strong>Good afternoon.</p>", ("Maria Zakharova", "Good afternoon.")),
+    ("<p><b>Question from the floor:</b> When?</p>", ("Question from the floor", "When?")),
+    ("<p><b>С.В.Лавров:</b> Да.</p>", ("С.В.Лавров", "Да.")),
+    ("<p><b>Ведущий:</b> Добрый вечер.</p>", ("Ведущий", "Добрый вечер.")),
+    # not speakers
+    ("<p><strong>Главное:</strong> всё.</p>", (None, "Главное: всё.")),
+    ("<p><strong>Важно отметить:</strong> встреча прошла.</p>", (None, "Важно отметить: встреча прошла.")),
+    ("<p>С.В.Лавров: без выделения не метка.</p>", (None, "С.В.Лавров: без выделения не метка.")),
+    ("<p>Ответ на этот вопрос: очевиден.</p>", (None, "Ответ на этот вопрос: очевиден.")),
+    ("<p>В 10:30 началось заседание.</p>", (None, "В 10:30 началось заседание.")),
+    ("<p><b>Примечание:</b> текст.</p>", (None, "Примечание: текст.")),
+    ("<p><b>Заявление МИД: нечто важное</b> и ещё.</p>", (None, "Заявление МИД: нечто важное и ещё.")),
+    ("<p><b>Очень длинная жирная фраза из многих слов перед двоеточием:</b> текст.</p>",
+     (None, "Очень длинная жирная фраза из многих слов перед двоеточием: текст.")),
+    ("<p><em><u>Из ответов на вопросы:</u></em></p>", (None, "Из ответов на вопросы:")),
+])
+def test_speaker_labels(html, expected):
+    from bs4 import BeautifulSoup
+
+    from crawler.parsers import extract_paragraphs
+
+    paras = extract_paragraphs(BeautifulSoup(f"<div>{html}</div>", "lxml").div)
+    assert [(p["speaker"], p["text"]) for p in paras] == [expected]

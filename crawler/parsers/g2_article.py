@@ -23,12 +23,18 @@ Identity
     ``languages``: ``{xx: absolute href}`` from ``a.translation__link_<xx>`` (made absolute
     against ``url``; links to mid.ru are moved to ``url``'s host, so mirror crawls stay on the
     mirror), always including the own language (mapped to the canonical url).
+    ``published_at``: date/time spans nearest before the title, ``DD.MM.YYYY`` or textual
+    (see ``crawler.dates``), Moscow time; None if absent or not understood.
+    ``document_number``: ``NNNN-DD-MM-YYYY`` from ``p.article-line__note``, else None.
+    ``kind``: ``crawler.sections.classify_kind(section, title)``.
 
 Body conventions (what a "paragraph" is)
     * Only the statement itself: inside the body container, media (img, video, audio,
       iframe, MediaElement ``mejs__*`` trees, ``div.video-player``), share links, photo
-      sliders, "Дополнительные материалы"/"Additional materials" blocks, print/TV and
-      translation links, and the browser-only ``span.masha_index`` markers are removed.
+      sliders, "Дополнительные материалы"/"Additional materials" blocks, print/TV links
+      and the browser-only ``span.masha_index`` markers are removed (by tag and by the
+      site's widget class names; a paragraph whose whole text is "Дополнительные материалы",
+      "Фотоальбом", "Video Player" or a photo counter is dropped too).
       Everything outside the body container is ignored anyway.
     * One paragraph per leaf block: ``p``, ``h1``-``h6``, ``li`` (of real lists), ``div`` text,
       ``blockquote``, ``dt``/``dd``, ``pre``. Blocks that contain other blocks are descended
@@ -45,7 +51,8 @@ Body conventions (what a "paragraph" is)
       anchors, which includes the "Из ответов на вопросы:" link to ``#100``), and the
       "Назад к оглавлению"/"Back to contents"/"Back to the table of contents" links. The
       *heading* "Из ответов на вопросы:" in the body (an anchor target, not a link) is kept.
-    * Text goes through ``crawler.text`` only; punctuation and case are kept.
+    * Text goes through ``crawler.text`` only; punctuation and case are kept. Inline elements
+      are concatenated as in the markup, so no space is invented ("вопросы</strong>:").
 
 Speakers
     A paragraph "Label: text" gets ``{"speaker": "Label", "text": "text"}`` when the label is
@@ -54,12 +61,15 @@ Speakers
         "Frage", "Antwort", "Réponse", "Pregunta", "Respuesta", "Pergunta", "Resposta"),
         optionally followed by a parenthesis ("Вопрос (РИА «Новости»):"), bold or not;
         when bold, a few more words are allowed ("Question from the floor:"),
-      - or bold (the colon inside or right after the leading ``strong``/``b`` run) and
-        name-shaped: every word capitalised or an initial ("С.В.Лавров", "Maria Zakharova",
-        "Sergey Lavrov"), apart from particles like "de", "von", "al".
-    French spacing ("Question :") is accepted. A bold label alone in a paragraph
-    ("<p><b>С.В.Лавров:</b></p>") is carried to the next paragraph. Paragraphs without a label
-    have speaker None (the previous speaker is not propagated).
+      - or bold - the leading ``strong``/``b`` run is exactly the label, with the colon
+        inside it or right after it - and name-shaped: every word capitalised or an initial
+        ("С.В.Лавров", "Maria Zakharova", "Sergey Lavrov"), apart from particles like "de",
+        "von", "al"; a single word only with initials ("С.В.Лавров") or as a role
+        ("Ведущий", "Moderator"), so an emphasised "<b>Главное:</b>" stays text.
+    Not speakers: "Примечание:", "Тема:", "Пункт повестки дня:" and similar captions.
+    French spacing ("Question :") is accepted. A label alone in a paragraph
+    ("<p><b>С.В.Лавров:</b></p>", "<p>Вопрос:</p>") is carried to the next paragraph.
+    Paragraphs without a label have speaker None (the previous speaker is not propagated).
     ``body`` = paragraph texts joined by a blank line, each prefixed "Speaker: " when set.
 
 ``PARSER_VERSION`` must be bumped whenever the output for the same HTML changes (field
@@ -113,9 +123,12 @@ _NOISE_TAGS = frozenset(
     """script style noscript template video audio iframe img picture source track object embed
     svg canvas button input select textarea form mediaelementwrapper map figure""".split()
 )
+# Classes of the site's own non-text widgets (never editor content): MaSha markers, the
+# MediaElement player, video players, share buttons, photo sliders/popups, the "additional
+# materials" block, media strips, print/TV links.
 _NOISE_CLASS = re.compile(
-    r"^(?:masha_index|mejs__|video-player|share(?:$|__|-line|_)|photo-slider|slider[-_]|"
-    r"additional(?:$|__)|main-medias|print-tv|services(?:$|__)|translation(?:$|__))"
+    r"^(?:masha_index|mejs__|video-player|share(?:$|__|-line)|photo-slider|slider[-_]|"
+    r"additional(?:$|__)|main-medias|print-tv)"
 )
 _TOC_TITLES = frozenset({
     "содержание", "оглавление", "table of contents", "contents", "content", "inhalt",
@@ -153,6 +166,11 @@ _NOT_SPEAKERS = frozenset({
     "nb", "n.b", "anmerkung", "hinweis", "remarque", "nota", "p.s", "ps", "источник",
     "source", "quelle", "fuente", "fonte", "место", "дата", "date", "place",
 })
+_INITIALS = re.compile(r"\b\w\.\s?(?:\w\.\s?)?[^\W\d_]{2,}")
+_ROLES = frozenset("""ведущий ведущая председатель модератор корреспондент журналист журналистка
+    переводчик moderator chairman chairperson chair host presenter correspondent journalist
+    interviewer interpreter moderatorin moderateur présentateur journaliste moderador
+    presentador periodista""".split())
 _FORBIDDEN_IN_LABEL = re.compile(r"[?!;«»\"“”„]")
 
 
@@ -445,7 +463,7 @@ def _skip_text(text: str) -> bool:
             or bool(_ALBUM_COUNTER.match(text)))
 
 
-def _valid_label(label: str, bold: bool) -> bool:
+def _valid_label(label: str, bold: bool, exact: bool = False) -> bool:
     if not label or len(label) > 60 or _FORBIDDEN_IN_LABEL.search(_PARENS.sub("", label)):
         return False
     core = normalize_text(_PARENS.sub(" ", label))
@@ -456,7 +474,7 @@ def _valid_label(label: str, bold: bool) -> bool:
         return False
     if _QA_WORD.match(core):
         return bold or len(words) == 1
-    if not bold:
+    if not exact:
         return False
     for w in words:
         if w.casefold() in _PARTICLES:
@@ -464,6 +482,10 @@ def _valid_label(label: str, bold: bool) -> bool:
         first = next((ch for ch in w if ch.isalpha()), "")
         if not first or not first.isupper():
             return False
+    if len(words) == 1:
+        # one bold capitalised word is too often an emphasis ("Главное:"); accept initials
+        # ("С.В.Лавров") and a few roles only
+        return bool(_INITIALS.search(core)) or core.casefold() in _ROLES
     return True
 
 
@@ -484,10 +506,12 @@ def _paragraph(seg: list[tuple[str, bool]]) -> tuple[str | None, str, bool] | No
         label = m.group("label").strip()
         rest = m.group("rest").strip()
         is_bold = bool(bold_prefix) and bold_prefix.startswith(label)
-        if _valid_label(label, is_bold):
+        # a name label must be the bold run itself; Q/A words may open a bold question
+        exact = is_bold and bold_prefix.rstrip(": ") == label
+        if _valid_label(label, is_bold, exact):
             if rest:
                 return label, rest, False
-            if is_bold:
+            if is_bold or _QA_WORD.match(label):
                 return label, "", True
     return None, full, False
 
