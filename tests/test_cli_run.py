@@ -136,3 +136,15 @@ def test_unreachable_site_is_a_one_line_fatal_error(tmp_path):
     assert proc.returncode != 0
     assert "cannot reach" in proc.stderr
     assert rows(str(tmp_path / "u.db"), "SELECT status FROM runs")[0][0] == "failed"
+
+
+def test_paging_forbidden_by_robots_is_skipped_and_reported(tmp_path):
+    with MirrorServer(state="initial") as server:
+        base = ["run", "--db", str(tmp_path / "p.db"), "--base-url", server.base_url, "--delay", "0",
+                "--section", "news", "--lang", "ru", "--max-pages", "3"]
+        polite = crawl(*base)
+        assert not [p for _, p, _ in server.requests if "PAGEN_1" in p]
+        assert "forbidden by robots.txt" in polite.stdout
+        rude = crawl(*base, "--ignore-robots")
+        assert "--ignore-robots" in rude.stderr or "robots" in rude.stderr
+        assert [p for _, p, _ in server.requests if "PAGEN_1=2" in p]

@@ -177,8 +177,8 @@ class MidSpider(scrapy.Spider):
             path = sections.listing_path(meta["section"], meta["lang"])
             yield scrapy.Request(
                 f"{self.base_url}{path}?PAGEN_1={page}", callback=self.parse_listing, errback=self.failed,
-                meta={**{k: meta[k] for k in ("page_type", "lang", "section", "handle_httpstatus_list")},
-                      "page": page},
+                meta={"page_type": "listing", "lang": meta["lang"], "section": meta["section"], "page": page,
+                      "handle_httpstatus_list": [404, 410]},
             )
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
