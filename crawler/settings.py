@@ -35,6 +35,8 @@ def crawl_settings(*, db: str, run_id: int | None, delay: float = 1.0, ignore_ro
         "MW_RUN_ID": run_id or 0,
         "MW_PROGRESS": progress,
         "MW_MAX_RETRY_AFTER": max_retry_after,
+        # Backoff grows from the politeness delay: 1 s, 2 s, 4 s on the real site; none on a local mirror.
+        "MW_RETRY_BACKOFF": delay,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": log_level,
         "COOKIES_ENABLED": True,
