@@ -117,6 +117,8 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
         Path(run_id_file).write_text(str(run_id))
     if ignore_robots:
         click.echo("warning: --ignore-robots: robots.txt is not obeyed; be gentle with the site", err=True)
+    known = [(int(sid.split(":", 1)[1]), lang) for sid, lang in
+             store.conn.execute("SELECT statement_id, lang FROM variants WHERE statement_id LIKE 'mid.ru:%'")]
     rechecks = [Recheck(**row) for row in variants_to_recheck(
         store, recheck, limit=max_requests, langs=list(langs) or None, policy=recheck_policy)]
     store.conn.close()
@@ -128,7 +130,7 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
     process = CrawlerProcess(settings)
     process.crawl(MidSpider, base_url=base_url, section_keys=list(section_keys) or None,
                   langs=list(langs) or None, since=since, max_pages=max_pages, rechecks=rechecks,
-                  discover=not no_discover)
+                  discover=not no_discover, known=known)
     process.start()
     store = open_db(db)
     reached, unreachable = store.conn.execute(

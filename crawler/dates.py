@@ -203,3 +203,64 @@ def parse_since(s: str | None) -> str | None:
     if dt is None:
         return None
     return dt.astimezone(MSK).date().isoformat()
+
+
+# --- Moscow offsets of past days (the older portal, G1) ------------------------------------
+# Appended for the archive (archive.mid.ru): its statements go back to times when Moscow was
+# not UTC+3. ``parse_display_date`` reads the wall-clock time; these functions give it the
+# offset Moscow had at that moment (``Europe/Moscow``): +03:00 since 26 October 2014, +04:00
+# from 27 March 2011, before that +03:00 in winter and +04:00 in summer (last Sunday of March
+# to last Sunday of October). Without the tz database a built-in copy of these rules is used.
+
+def _moscow_zone():  # type: ignore[no-untyped-def]
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo("Europe/Moscow")
+    except Exception:  # ZoneInfoNotFoundError (no tzdata) or no zoneinfo at all
+        return None
+
+
+def _last_sunday(year: int, month: int) -> date:
+    d = date(year, month + 1, 1) - timedelta(days=1)
+    return d - timedelta(days=(d.weekday() + 1) % 7)
+
+
+def _moscow_offset_rules(wall: datetime) -> timedelta:
+    """Offset for a naive Moscow wall-clock time, 1992 onwards (older dates: treated alike)."""
+    if wall >= datetime(2014, 10, 26, 2, 0):
+        return timedelta(hours=3)
+    if wall >= datetime(2011, 3, 27, 2, 0):
+        return timedelta(hours=4)
+    y = wall.year
+    start = datetime.combine(_last_sunday(y, 3), time(2, 0))
+    end = datetime.combine(_last_sunday(y, 10), time(3, 0))
+    return timedelta(hours=4) if start <= wall < end else timedelta(hours=3)
+
+
+def moscow_historic_iso(value: str | None) -> str | None:
+    """ISO timestamp whose *wall-clock* part is Moscow local time -> the same wall-clock time
+    with the offset Moscow had then. ``"2013-07-01T17:45:00+03:00"`` -> ``"…+04:00"``;
+    ``"2010-12-09T18:20:00+03:00"`` stays ``+03:00``. None if ``value`` is not ISO 8601.
+    """
+    dt = parse_iso(value)
+    if dt is None:
+        return None
+    wall = dt.replace(tzinfo=None)
+    zone = _moscow_zone()
+    if zone is not None:
+        return wall.replace(tzinfo=zone).isoformat(timespec="seconds")
+    offset = _moscow_offset_rules(wall)
+    return wall.replace(tzinfo=timezone(offset)).isoformat(timespec="seconds")
+
+
+def parse_display_date_historic(date_text: str | None, time_text: str | None = None) -> str | None:
+    """Like :func:`parse_display_date`, with the ``Europe/Moscow`` offset of that day.
+
+    >>> parse_display_date_historic("1 July 2013", "17:45")
+    '2013-07-01T17:45:00+04:00'
+    """
+    return moscow_historic_iso(parse_display_date(date_text, time_text))
+
+
+__all__ += ["moscow_historic_iso", "parse_display_date_historic"]

@@ -36,8 +36,9 @@ def crawled(tmp_path_factory):
         second = crawl("run", *base, "--recheck", "all")
         counts_after_second = rows(db, "SELECT count(*) FROM versions")[0][0]
         server.set_state("later")
-        third = crawl("run", *base, "--recheck", "all", "--delete-after", "0s")
-        fourth = crawl("run", *base, "--recheck", "all", "--delete-after", "0s")
+        # Default re-check policy: everything first seen within the last 3 hours is due every run.
+        third = crawl("run", *base, "--delete-after", "0s")
+        fourth = crawl("run", *base, "--delete-after", "0s")
         requests = list(server.requests)
     return {"db": db, "outputs": [first, second, third, fourth], "versions": (counts_after_first, counts_after_second),
             "requests": requests}

@@ -6,8 +6,15 @@ the same input changes (stored records remember which version produced them):
 ``FEED_PARSER_VERSION``.
 
 ``parse_page(html, url)`` dispatches: feeds (``rss.php``, ``/rss/``, or XML with an
-``<rss>``/``<feed>`` root) -> ``parse_feed`` (list); URLs with a 6-8 digit id ->
-``parse_article`` (dict); anything else -> ``parse_listing`` (list).
+``<rss>``/``<feed>`` root) -> ``parse_feed`` (list); pages of the older portal (G1,
+archive.mid.ru: ``/-/asset_publisher/`` URLs or Liferay markup, see ``g1_article.is_g1_page``)
+-> ``parse_g1_article`` (dict) for article URLs / pages with an article, ``parse_g1_listing``
+(list) for listings; URLs with a 6-8 digit id -> ``parse_article`` (dict); anything else ->
+``parse_listing`` (list).
+
+``parse_any_article(html, url)`` parses an article page of either portal (used to re-read
+stored raw pages and by ``crawl parse``). G1 versions: ``G1_PARSER_VERSION`` ("g1-article/N"),
+``G1_LISTING_PARSER_VERSION``.
 """
 from __future__ import annotations
 
@@ -16,6 +23,13 @@ from urllib.parse import urlsplit
 
 from .challenge import is_challenge
 from .errors import ChallengePage, NotAnArticle, ParseError
+from .g1_article import PARSER_VERSION as G1_PARSER_VERSION
+from .g1_article import is_g1_page
+from .g1_article import parse_article as parse_g1_article
+from .g1_listing import LISTING_PARSER_VERSION as G1_LISTING_PARSER_VERSION
+from .g1_listing import has_g1_listing, parse_pager
+from .g1_listing import parse_listing as parse_g1_listing
+from .g1_urls import split_g1_url
 from .g2_article import PARSER_VERSION, extract_paragraphs, parse_article
 from .g2_listing import LISTING_PARSER_VERSION, has_listing, parse_listing
 from .rss import FEED_PARSER_VERSION, parse_feed
@@ -34,6 +48,13 @@ __all__ = [
     "has_listing",
     "parse_feed",
     "parse_page",
+    "G1_PARSER_VERSION",
+    "G1_LISTING_PARSER_VERSION",
+    "is_g1_page",
+    "parse_g1_article",
+    "parse_g1_listing",
+    "parse_pager",
+    "parse_any_article",
 ]
 
 _FEED_PATH = re.compile(r"(?:^|/)rss(?:\.php)?/?$")
@@ -47,6 +68,18 @@ def parse_page(html: str | bytes, url: str) -> dict | list[dict]:
     path = urlsplit(url).path
     if _FEED_PATH.search(path) or _FEED_ROOT.match(text[:2048]):
         return parse_feed(html, url)
+    if is_g1_page(text, url):
+        if split_g1_url(url) is None and has_g1_listing(text):
+            return parse_g1_listing(html, url)
+        return parse_g1_article(html, url)
     if _ID_PATH.search(path):
         return parse_article(html, url)
     return parse_listing(html, url)
+
+
+def parse_any_article(html: str | bytes, url: str) -> dict:
+    """An article page of either portal: G1 (archive.mid.ru) or the current site (G2)."""
+    text = html.decode("utf-8", "replace") if isinstance(html, bytes) else (html or "")
+    if is_g1_page(text, url):
+        return parse_g1_article(html, url)
+    return parse_article(html, url)

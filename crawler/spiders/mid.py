@@ -79,7 +79,7 @@ class MidSpider(scrapy.Spider):
     def __init__(self, base_url: str = "https://mid.ru", section_keys: Iterable[str] | None = None,
                  langs: Iterable[str] | None = None, since: str | None = None, max_pages: int = 1,
                  rechecks: Iterable[Recheck] = (), discover: bool = True, feeds: bool = True,
-                 **kwargs: Any) -> None:
+                 known: Iterable[tuple[int, str]] = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.base_url = base_url.rstrip("/")
         self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
@@ -90,7 +90,9 @@ class MidSpider(scrapy.Spider):
         self.rechecks = list(rechecks)
         self.discover = discover
         self.feeds = feeds
-        self.seen: set[tuple[int, str]] = set()
+        # Variants we already have are fetched only when the re-check policy says they are due (they
+        # come in `rechecks`); a listing showing them again is no reason to spend a request on the site.
+        self.seen: set[tuple[int, str]] = set(known)
 
     # -- what to fetch ---------------------------------------------------------------------------
 
