@@ -5,12 +5,22 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from crawler import sections
 
 EXIT_FATAL = 3
+SITES = ("mid.ru", "archive.mid.ru")
+
+
+def _site_sections(site: str) -> list[str]:
+    if site == "archive.mid.ru":
+        from crawler.parsers.g1_urls import ARCHIVE_SECTIONS
+
+        return list(ARCHIVE_SECTIONS)
+    return list(sections.SECTIONS)
 
 # Scrapy's cookie middleware asks tldextract for the public suffix list, which it would download
 # from the internet; the snapshot bundled with tldextract is enough, and a crawl must talk only to
@@ -28,14 +38,16 @@ def main() -> None:
 @click.option("--url", required=True, help="The URL the page was served at (gives id, language, host).")
 def parse(file: str, url: str) -> None:
     """Parse one saved page and print its record as JSON."""
-    from crawler.parsers import ParseError, parse_article
+    from crawler.encoding import decode_html
+    from crawler.parsers import ParseError, parse_any_article
 
     try:
         raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
     except OSError as exc:
         raise click.ClickException(f"cannot read {file}: {exc.strerror}")
     try:
-        record = parse_article(raw.decode("utf-8", errors="replace"), url)
+        # Either portal: the URL or the markup says which one the page comes from.
+        record = parse_any_article(decode_html(raw).text, url)
     except ParseError as exc:
         raise click.ClickException(f"{file}: {exc}")
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
@@ -47,7 +59,9 @@ def parse(file: str, url: str) -> None:
 @click.option("--run-id-file", type=click.Path(dir_okay=False), default=None,
               help="Write the id of the new run here, for the parent process.")
 @click.option("--command-name", default="run")
-@click.option("--base-url", default="https://mid.ru")
+@click.option("--site", type=click.Choice(list(SITES)), default="mid.ru", show_default=True,
+              help="mid.ru (the current site) or archive.mid.ru (the older portal).")
+@click.option("--base-url", default=None, help="Default: https://<site>.")
 @click.option("--section", "section_keys", multiple=True)
 @click.option("--lang", "langs", multiple=True)
 @click.option("--since", default=None)
@@ -62,7 +76,7 @@ def parse(file: str, url: str) -> None:
 @click.option("--no-discover", is_flag=True, help="Only re-check known variants.")
 @click.option("--progress/--no-progress", default=None)
 @click.option("-v", "--verbose", count=True)
-def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str, base_url: str, section_keys: tuple[str, ...], langs: tuple[str, ...],
+def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str, site: str, base_url: str | None, section_keys: tuple[str, ...], langs: tuple[str, ...],
         since: str | None, max_pages: int, delay: float, timeout: float, retries: int, ignore_robots: bool,
         recheck: str, max_requests: int | None, policy: str | None, no_discover: bool, progress: bool | None, verbose: int) -> None:
     """Run one crawl into DB (the parent process runs detection and closes the run)."""
@@ -74,9 +88,11 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
     from store.writes import start_run
 
     # Validate everything before touching the database: bad arguments write nothing.
+    base_url = base_url or f"https://{site}"
+    site_sections = _site_sections(site)
     for key in section_keys:
-        if key not in sections.SECTIONS:
-            raise click.BadParameter(f"unknown section {key!r}; choose from {', '.join(sections.SECTIONS)}",
+        if key not in site_sections:
+            raise click.BadParameter(f"unknown section {key!r} for {site}; choose from {', '.join(site_sections)}",
                                      param_hint="--section")
     for lang in langs:
         if lang not in sections.LANGUAGES:
@@ -102,6 +118,7 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
     from scrapy.crawler import CrawlerProcess
 
     from crawler.settings import crawl_settings
+    from crawler.spiders.archive import ArchiveSpider
     from crawler.spiders.mid import MidSpider, Recheck
 
     try:
@@ -111,16 +128,16 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
         sys.exit(EXIT_FATAL)
     if run_id is None:
         run_id = start_run(store, command=command_name, base_url=base_url, options={
-            "section": list(section_keys), "lang": list(langs), "since": since, "max_pages": max_pages,
+            "site": site, "section": list(section_keys), "lang": list(langs), "since": since, "max_pages": max_pages,
             "delay": delay, "ignore_robots": ignore_robots, "recheck": recheck})
     if run_id_file:
         Path(run_id_file).write_text(str(run_id))
     if ignore_robots:
         click.echo("warning: --ignore-robots: robots.txt is not obeyed; be gentle with the site", err=True)
     known = [(int(sid.split(":", 1)[1]), lang) for sid, lang in
-             store.conn.execute("SELECT statement_id, lang FROM variants WHERE statement_id LIKE 'mid.ru:%'")]
+             store.conn.execute("SELECT statement_id, lang FROM variants WHERE statement_id LIKE ? || ':%'", (site,))]
     rechecks = [Recheck(**row) for row in variants_to_recheck(
-        store, recheck, limit=max_requests, langs=list(langs) or None, policy=recheck_policy)]
+        store, recheck, limit=max_requests, langs=list(langs) or None, policy=recheck_policy, site=site)]
     store.conn.close()
     settings = crawl_settings(
         db=db, run_id=run_id, delay=delay, ignore_robots=ignore_robots, timeout=timeout, retries=retries,
@@ -128,7 +145,8 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
         log_level=["WARNING", "INFO", "DEBUG"][min(verbose, 2)],
     )
     process = CrawlerProcess(settings)
-    process.crawl(MidSpider, base_url=base_url, section_keys=list(section_keys) or None,
+    spider = ArchiveSpider if site == "archive.mid.ru" else MidSpider
+    process.crawl(spider, base_url=base_url, section_keys=list(section_keys) or None,
                   langs=list(langs) or None, since=since, max_pages=max_pages, rechecks=rechecks,
                   discover=not no_discover, known=known)
     process.start()
@@ -141,6 +159,77 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
     if not reached and unreachable:
         click.echo(f"error: cannot reach {base_url} ({unreachable} requests failed to connect)", err=True)
         sys.exit(EXIT_FATAL)
+
+
+# -- evidence archive (issue 6) ----------------------------------------------------------------------
+
+def _set_env(name: str) -> Any:
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        if value is not None:
+            os.environ[name] = str(value)
+    return callback
+
+
+def _warc_options() -> list[click.Option]:
+    """--warc-dir / --warc-max-size, passed to the pipeline through the environment (also how the parent's
+    `crawl run --warc-dir` reaches this child)."""
+    return [
+        click.Option(["--warc-dir"], expose_value=False, callback=_set_env("MW_WARC_DIR"),
+                     help="Directory of the WARC archive (default: <db stem>-warc/ next to the database)."),
+        click.Option(["--warc-max-size"], expose_value=False, callback=_set_env("MW_WARC_MAX_SIZE"),
+                     help="Start a new WARC file beyond this size, e.g. 100M (default), 1G."),
+    ]
+
+
+run.params.extend(_warc_options())
+
+
+@main.command()
+@click.option("--db", required=True)
+@click.option("--statement", "statements", multiple=True, help="Statement id (mid.ru:1974990 or 1974990); repeatable.")
+@click.option("--site", default=None, help="Only statements of this site (e.g. mid.ru).")
+@click.option("--lang", "langs", multiple=True, help="Only these languages; repeatable.")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--history", is_flag=True, help="Also count older versions the current parser reads differently.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per variant, then the summary.")
+@click.option("-q", "--quiet", is_flag=True, help="Only the summary line.")
+def reparse(db: str, statements: tuple[str, ...], site: str | None, langs: tuple[str, ...], dry_run: bool,
+            history: bool, as_json: bool, quiet: bool) -> None:
+    """Re-derive versions from the archived responses with the current parsers (no network)."""
+    from dataclasses import asdict
+
+    from crawler.reparse import reparse_archive
+    from store.db import StoreError, open_db
+
+    try:
+        store = open_db(db, create=False)
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_FATAL)
+    ids = [s if ":" in s else f"mid.ru:{s}" for s in statements]
+    if ids:
+        known = {r[0] for r in store.conn.execute(
+            f"SELECT id FROM statements WHERE id IN ({','.join('?' * len(ids))})", ids)}
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise click.BadParameter(f"no statement {', '.join(unknown)} in {db}", param_hint="--statement")
+    report = reparse_archive(store, statements=ids or None, site=site, langs=list(langs) or None,
+                             dry_run=dry_run, history=history)
+    for o in report.outcomes:
+        if as_json:
+            click.echo(json.dumps(asdict(o), ensure_ascii=False))
+        elif not quiet and o.status != "unchanged":
+            if o.status == "rederived":
+                click.echo(f"{'would re-derive' if dry_run else 're-derived'} {o.statement_id} [{o.lang}] "
+                           f"v{o.from_version} -> v{o.to_version} ({o.old_parser} -> {o.new_parser}): {o.detail}")
+            else:
+                click.echo(f"{o.status:<11} {o.statement_id} [{o.lang}] v{o.from_version}: {o.detail}")
+    summary = report.summary() + (" (dry run: nothing written)" if dry_run else "")
+    if as_json:
+        click.echo(json.dumps({"summary": summary, "run_id": report.run_id}, ensure_ascii=False))
+    else:
+        click.echo(summary)
+    store.conn.close()
 
 
 if __name__ == "__main__":

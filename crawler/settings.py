@@ -15,7 +15,8 @@ def crawl_settings(*, db: str, run_id: int | None, delay: float = 1.0, ignore_ro
         "USER_AGENT": USER_AGENT,
         "ROBOTSTXT_OBEY": not ignore_robots,
         "CONCURRENT_REQUESTS": 8,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+        # One request at a time on the real site; a local mirror (delay 0) is limited only by the machine.
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 1 if delay > 0 else 8,
         "DOWNLOAD_DELAY": delay,
         "DOWNLOAD_DELAY_JITTER": 0.5,
         "AUTOTHROTTLE_ENABLED": delay > 0,

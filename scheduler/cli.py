@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from scheduler.cli_divergence import after_run_hook, divergence_crawl_options
 from store.db import DEFAULT_DB, StoreError, open_db
 
 EXIT_FATAL = 3
@@ -49,8 +50,10 @@ def _open(db: str, *, create: bool = False) -> Any:
 # Options shared by `run`, `watch` and `demo`: the crawl's own options are passed to the child unchanged.
 def crawl_options(func: Any) -> Any:
     options = [
-        click.option("--base-url", default="https://mid.ru", show_default=True,
-                     help="Crawl this host instead (a mirror); only this host is fetched."),
+        click.option("--site", type=click.Choice(["mid.ru", "archive.mid.ru"]), default="mid.ru", show_default=True,
+                     help="The current site, or the ministry's older portal (statements before late 2021)."),
+        click.option("--base-url", default=None,
+                     help="Crawl this host instead of https://<site> (a mirror); only this host is fetched."),
         click.option("--section", "section", multiple=True,
                      help="Section key (repeatable): news, minister_speeches, briefings, answers, comments, "
                           "official_statements, deputy_speeches. Default: all."),
@@ -80,12 +83,13 @@ def crawl_options(func: Any) -> Any:
         click.option("--notify", multiple=True, help="Apprise URL to notify (repeatable; needs [notify] extra)."),
         click.option("-v", "--verbose", count=True, help="More crawler logging (-vv for debug)."),
     ]
+    options += divergence_crawl_options()  # --divergence-after, --translation-after, --emit-divergences
     for option in reversed(options):
         func = option(func)
     return func
 
 
-CHILD_KEYS = ("base_url", "section", "lang", "since", "max_pages", "delay", "timeout", "retries", "ignore_robots",
+CHILD_KEYS = ("site", "base_url", "section", "lang", "since", "max_pages", "delay", "timeout", "retries", "ignore_robots",
               "recheck", "max_requests", "policy")
 
 
@@ -129,6 +133,7 @@ def crawl_once(db_path: str, params: dict[str, Any], *, command_name: str = "run
     db = _open(db_path)
     rule = DeletionRule(checks=params.get("delete_after_checks", 2), span=params.get("delete_after", timedelta(hours=6)))
     detect_changes(db, result.run_id, rule)
+    after_run_hook(db, result.run_id, params)  # cross-language divergences (scheduler/divergence/)
     message = None
     if result.timed_out:
         status, message = "failed", f"crawl killed after the time limit of {time_limit:.0f}s"
@@ -262,14 +267,19 @@ def changes(db: str, since: str | None, kind: tuple[str, ...], lang: tuple[str, 
 @click.option("--from", "from_v", type=int, default=None, help="Older version (default: the one before --to).")
 @click.option("--to", "to_v", type=int, default=None, help="Newer version (default: current).")
 @click.option("--format", "fmt", type=click.Choice(["text", "html", "json"]), default="text", show_default=True)
-def diff(statement_id: str, db: str, lang: str, from_v: int | None, to_v: int | None, fmt: str) -> None:
-    """Show the difference between two versions of one statement's language variant."""
+@click.option("--against", default=None, help="Show the current --lang version side by side with this language's.")
+def diff(statement_id: str, db: str, lang: str, from_v: int | None, to_v: int | None, fmt: str,
+         against: str | None) -> None:
+    """Show the difference between two versions of one statement's language variant (or two languages)."""
     from scheduler.detect import load_version
     from scheduler.diff import diff_versions, render_html_page, render_json, render_text
 
     store = _open(db)
     if not statement_id.startswith("mid.ru:") and statement_id.isdigit():
         statement_id = f"mid.ru:{statement_id}"
+    if against:
+        from scheduler.cli_divergence import show_against
+        return show_against(store, statement_id, lang, against, fmt)
     current = store.conn.execute("SELECT current_version FROM variants WHERE statement_id=? AND lang=?",
                                  (statement_id, lang)).fetchone()
     if current is None:
@@ -309,6 +319,15 @@ def demo(out_dir: str, keep_serving: bool) -> None:
 
     sys.exit(run_demo(Path(out_dir), keep_serving=keep_serving))
 
+
+# Evidence archive and Datasette (issue 6): serve, reparse, export, and --warc-dir/--warc-max-size.
+from scheduler.cli_archive import register as _register_archive  # noqa: E402
+
+_register_archive(main)
+
+
+from scheduler.cli_divergence import divergences  # noqa: E402
+main.add_command(divergences)
 
 if __name__ == "__main__":
     main()

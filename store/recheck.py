@@ -45,7 +45,7 @@ def _parse(ts: str | None) -> datetime | None:
 
 def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: datetime | None = None,
                         policy: RecheckPolicy = RecheckPolicy(), limit: int | None = None,
-                        langs: list[str] | None = None) -> list[dict[str, Any]]:
+                        langs: list[str] | None = None, site: str | None = None) -> list[dict[str, Any]]:
     """Known variants to fetch again: all, none, or those due under `policy`, most overdue first."""
     if mode == "none":
         return []
@@ -56,7 +56,7 @@ def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: da
     ).fetchall()
     due: list[tuple[datetime, dict[str, Any]]] = []
     for sid, lang, url, etag, last_modified, checked, outcome, changed, first_seen, published in rows:
-        if langs and lang not in langs:
+        if (langs and lang not in langs) or (site and not sid.startswith(site + ":")):
             continue
         item = {"statement_id": sid, "lang": lang, "url": url, "etag": etag, "last_modified": last_modified}
         last_checked = _parse(checked) or _parse(first_seen) or now

@@ -7,9 +7,12 @@ import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 import sqlite_utils
+
+if TYPE_CHECKING:
+    from store.warc import WarcRef
 
 # Outcomes of one fetch. Only GONE_OUTCOMES may ever count toward a deletion; TRANSIENT ones
 # (and robots refusals) never create a version and never count toward anything.
@@ -80,7 +83,7 @@ def finish_run(db: sqlite_utils.Database, run_id: int, status: str, message: str
         "deleted": q("SELECT count(*) FROM changes WHERE run_id=? AND kind='deleted'", (run_id,)).fetchone()[0],
         "restored": q("SELECT count(*) FROM changes WHERE run_id=? AND kind='restored'", (run_id,)).fetchone()[0],
         "errors": q("SELECT count(*) FROM fetches WHERE run_id=? AND outcome IN "
-                    "('server_error','rate_limited','timeout','connection_error','parse_error','error')", (run_id,)).fetchone()[0],
+                    "('server_error','rate_limited','timeout','connection_error','parse_error','error','offsite')", (run_id,)).fetchone()[0],
         "challenge_pages": q("SELECT count(*) FROM fetches WHERE run_id=? AND outcome='challenge'", (run_id,)).fetchone()[0],
         "robots_skipped": q("SELECT count(*) FROM fetches WHERE run_id=? AND outcome='robots'", (run_id,)).fetchone()[0],
     }
@@ -108,6 +111,7 @@ class Fetch:
     error: str | None = None
     body: bytes | None = None          # raw response body, kept for articles
     headers: dict[str, str] = field(default_factory=dict)
+    warc: "WarcRef | None" = None      # where the exchange was archived (then raw_responses is not used)
 
 
 @dataclass
@@ -136,9 +140,10 @@ def record_fetch(db: sqlite_utils.Database, run_id: int | None, fetch: Fetch) ->
 def _insert_fetch(db: sqlite_utils.Database, run_id: int | None, fetch: Fetch, now: str) -> int:
     cur = db.conn.execute(
         "INSERT INTO fetches (run_id, fetched_at, url, page_type, statement_id, lang, http_status, outcome,"
-        " etag, last_modified, bytes, elapsed_ms, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " etag, last_modified, bytes, elapsed_ms, error, warc_record_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (run_id, now, fetch.url, fetch.page_type, fetch.statement_id, fetch.lang, fetch.http_status,
-         fetch.outcome, fetch.etag, fetch.last_modified, fetch.bytes, fetch.elapsed_ms, fetch.error),
+         fetch.outcome, fetch.etag, fetch.last_modified, fetch.bytes, fetch.elapsed_ms, fetch.error,
+         fetch.warc.record_id if fetch.warc else None),
     )
     return int(cur.lastrowid)
 
@@ -181,6 +186,49 @@ def load_raw(db: sqlite_utils.Database, raw_id: int) -> tuple[str, bytes] | None
     return (row[0], zlib.decompress(row[1])) if row else None
 
 
+@dataclass(frozen=True)
+class Source:
+    """Where a version's page is archived: a WARC response record, or (older databases) raw_responses."""
+
+    raw_response_id: int | None = None
+    warc_record_id: int | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    payload_digest: str | None = None
+
+    @classmethod
+    def of(cls, fetch: Fetch, raw_id: int | None) -> "Source":
+        if fetch.warc is not None:
+            w = fetch.warc
+            return cls(None, w.payload_record_id, w.payload_file, w.payload_offset, w.payload_digest)
+        return cls(raw_response_id=raw_id)
+
+    @property
+    def archived(self) -> bool:
+        return self.raw_response_id is not None or self.warc_offset is not None
+
+
+def version_source(db: sqlite_utils.Database, sid: str, lang: str, version: int) -> Source | None:
+    row = db.conn.execute(
+        "SELECT raw_response_id, warc_record_id, warc_file, warc_offset, payload_digest FROM versions"
+        " WHERE statement_id=? AND lang=? AND version=?", (sid, lang, version)).fetchone()
+    return Source(*row) if row else None
+
+
+def load_source(db: sqlite_utils.Database, source: Source) -> tuple[str, bytes] | None:
+    """The (url, body) of a version's archived page: from its WARC record, else from raw_responses.
+
+    Raises store.warc.WarcError when the WARC record is missing or its digest does not match.
+    """
+    if source.warc_file is not None and source.warc_offset is not None:
+        from store.warc import load_payload
+
+        return load_payload(db, source.warc_file, source.warc_offset, source.payload_digest)
+    if source.raw_response_id is not None:
+        return load_raw(db, source.raw_response_id)
+    return None
+
+
 Reparser = Callable[[bytes, str], "dict[str, Any] | None"]
 
 
@@ -220,7 +268,8 @@ def record_page(db: sqlite_utils.Database, run_id: int | None, record: Mapping[s
                  record.get("document_number"), sid),
             )
         fetch.statement_id, fetch.lang = sid, lang
-        raw_id = store_raw(db, fetch, now)
+        # The page is kept once: in the WARC archive when the crawler archived it, else in raw_responses.
+        source = Source.of(fetch, None if fetch.warc is not None else store_raw(db, fetch, now))
         variant = conn.execute(
             "SELECT current_version, content_sha256 FROM variants WHERE statement_id=? AND lang=?", (sid, lang)
         ).fetchone()
@@ -231,31 +280,33 @@ def record_page(db: sqlite_utils.Database, run_id: int | None, record: Mapping[s
                 "INSERT INTO variants (statement_id, lang, url, title, first_seen_at, status) VALUES (?,?,?,?,?, 'active')",
                 (sid, lang, record["url"], record["title"], now),
             )
-            written = _insert_version(db, sid, lang, 1, record, paragraphs, sha, now, run_id, raw_id, False)
+            written = _insert_version(db, sid, lang, 1, record, paragraphs, sha, now, run_id, source, False)
         elif variant[1] != sha:
             current = int(variant[0])
             old = conn.execute(
-                "SELECT parser_version, raw_response_id FROM versions WHERE statement_id=? AND lang=? AND version=?",
+                "SELECT parser_version FROM versions WHERE statement_id=? AND lang=? AND version=?",
                 (sid, lang, current),
             ).fetchone()
-            if reparse is not None and old and old[0] != record["parser_version"] and old[1] is not None:
-                raw = load_raw(db, int(old[1]))
+            old_source = version_source(db, sid, lang, current)
+            if (reparse is not None and old and old[0] != record["parser_version"] and old_source is not None
+                    and old_source.archived):
+                raw = _load_quietly(db, old_source)
                 fresh_old = reparse(raw[1], raw[0]) if raw else None
                 if fresh_old is not None:
                     old_sha = content_sha256(fresh_old["title"], list(fresh_old["paragraphs"]))
                     if old_sha == sha:
                         # The page did not change; only our reading of it did.
                         written = _insert_version(db, sid, lang, current + 1, record, paragraphs, sha, now,
-                                                  run_id, raw_id, True)
+                                                  run_id, source, True)
                         rederived = True
                     elif old_sha != variant[1]:
                         # Re-read the old page first, so the edit is diffed parser-to-same-parser.
                         _insert_version(db, sid, lang, current + 1, fresh_old, list(fresh_old["paragraphs"]),
-                                        old_sha, now, run_id, int(old[1]), True)
+                                        old_sha, now, run_id, old_source, True)
                         current += 1
             if written is None:
                 written = _insert_version(db, sid, lang, current + 1, record, paragraphs, sha, now,
-                                          run_id, raw_id, False)
+                                          run_id, source, False)
         if written is not None:
             conn.execute(
                 "UPDATE variants SET current_version=?, content_sha256=?, title=?, url=?,"
@@ -269,9 +320,26 @@ def record_page(db: sqlite_utils.Database, run_id: int | None, record: Mapping[s
     return PageResult(sid, lang, existing is None, variant is None, written, rederived)
 
 
+def _load_quietly(db: sqlite_utils.Database, source: Source) -> tuple[str, bytes] | None:
+    """load_source for the crawl: a missing or damaged archive only means no re-derivation."""
+    from store.warc import WarcError
+
+    try:
+        return load_source(db, source)
+    except WarcError:
+        return None
+
+
+def insert_version(db: sqlite_utils.Database, sid: str, lang: str, number: int, record: Mapping[str, Any],
+                   sha: str, now: str, run_id: int | None, source: Source, rederived: bool) -> int:
+    """Append a version (the caller holds the transaction and updates the variant)."""
+    return _insert_version(db, sid, lang, number, record, list(record["paragraphs"]), sha, now, run_id, source,
+                           rederived)
+
+
 def _insert_version(db: sqlite_utils.Database, sid: str, lang: str, number: int, record: Mapping[str, Any],
                     paragraphs: list[dict[str, Any]], sha: str, now: str, run_id: int | None,
-                    raw_id: int | None, rederived: bool) -> int:
+                    source: Source, rederived: bool) -> int:
     body = record.get("body")
     if body is None:
         body = "\n\n".join(
@@ -279,10 +347,11 @@ def _insert_version(db: sqlite_utils.Database, sid: str, lang: str, number: int,
         )
     db.conn.execute(
         "INSERT INTO versions (statement_id, lang, version, title, body, paragraphs, content_sha256, published_at,"
-        " document_number, captured_at, run_id, parser_version, raw_response_id, rederived)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " document_number, captured_at, run_id, parser_version, raw_response_id, rederived, warc_record_id,"
+        " warc_file, warc_offset, payload_digest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (sid, lang, number, record["title"], body, json.dumps(paragraphs, ensure_ascii=False), sha,
          record.get("published_at"), record.get("document_number"), now, run_id,
-         record.get("parser_version", "unknown"), raw_id, int(rederived)),
+         record.get("parser_version", "unknown"), source.raw_response_id, int(rederived), source.warc_record_id,
+         source.warc_file, source.warc_offset, source.payload_digest),
     )
     return number

@@ -42,3 +42,28 @@ def golden() -> Callable[[str, Any], None]:
             pytest.fail(f"output differs from golden {path.name} (UPDATE_GOLDEN=1 to accept):\n{diff}")
 
     return check
+
+
+def _crawl(*args: str) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "scheduler.cli", "run", *args], capture_output=True, text=True,
+                          timeout=240)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="session")
+def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database and its WARC archive built by real `crawl run`s of the fixture server: the initial
+    state, then the 'later' state (edits, a deletion confirmed at once, anti-bot pages). Shared and
+    read-only: copy it (tests.helpers.copy_archive) before writing."""
+    from fixtures.server import MirrorServer
+
+    db = tmp_path_factory.mktemp("archive") / "mw.db"
+    with MirrorServer(state="initial") as server:
+        base = ["--db", str(db), "--base-url", server.base_url, "--delay", "0", "--timeout", "5", "--retries", "1"]
+        _crawl(*base)
+        server.set_state("later")
+        _crawl(*base, "--recheck", "all", "--delete-after-checks", "1", "--delete-after", "0s")
+    return db

@@ -1,6 +1,7 @@
 """Test helpers: build article records and fetches without the network."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from store.writes import Fetch
@@ -31,3 +32,19 @@ def ok_fetch(rec: dict[str, Any], body: bytes | None = None) -> Fetch:
 def fetch(source_id: int, lang: str, outcome: str, status: int | None = None) -> Fetch:
     return Fetch(url=f"https://mid.ru/ru/foreign_policy/news/{source_id}/?lang={lang}", page_type="article",
                  outcome=outcome, http_status=status, statement_id=f"mid.ru:{source_id}", lang=lang)
+
+
+def copy_archive(db: Path, dest: Path) -> Path:
+    """Copy a database and its WARC directory (paths inside are relative to the database's directory)."""
+    import shutil
+    import sqlite3
+
+    dest.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    shutil.copy2(db, dest / db.name)
+    warc = db.with_name(f"{db.stem}-warc")
+    if warc.exists():
+        shutil.copytree(warc, dest / warc.name)
+    return dest / db.name

@@ -326,3 +326,77 @@ def test_cli_prints_url_and_stops_on_sigterm():
     finally:
         proc.terminate()
         assert proc.wait(timeout=5) == 0
+
+
+# ---------------------------------------------------------------- faults added for the reliability suite
+
+def raw_get(mirror, path):
+    conn = http.client.HTTPConnection("127.0.0.1", mirror.port, timeout=5)
+    conn.request("GET", path)
+    r = conn.getresponse()
+    body = r.read()
+    conn.close()
+    return r.status, r.getheader("Content-Type"), r.getheader("Location"), body
+
+
+@pytest.mark.parametrize("mode,ctype,encoding,meta", [
+    ("wrong_charset", "text/html; charset=iso-8859-1", "utf-8", b'<meta charset="iso-8859-1">'),
+    ("no_charset", "text/html", "utf-8", None),
+    ("cp1251", "text/html; charset=windows-1251", "cp1251", b'<meta charset="windows-1251">'),
+    ("cp1251_undeclared", "text/html", "cp1251", None),
+])
+def test_charset_faults(mirror, mode, ctype, encoding, meta):
+    _, _, _, normal = raw_get(mirror, PRESS)
+    mirror.set_fault(PRESS, mode, times=1)
+    # Validators are ignored: a conditional request still gets the re-encoded full page.
+    st, got_ctype, _, body = raw_get(mirror, PRESS)
+    assert st == 200 and got_ctype == ctype
+    assert body.decode(encoding) == normal.decode("utf-8").replace(
+        '<meta charset="UTF-8">', meta.decode() if meta else "")
+    if meta is None:
+        assert b"<meta charset" not in body
+    assert raw_get(mirror, PRESS)[3] == normal
+
+
+def test_mojibake_fault_is_valid_utf8_of_misread_text(mirror):
+    mirror.set_fault(PRESS, "mojibake", times=1)
+    _, ctype, _, body = raw_get(mirror, PRESS)
+    text = body.decode("utf-8")
+    assert "charset=utf-8" in ctype and "Ð" in text and "Сообщени" not in text
+
+
+def test_huge_fault(mirror):
+    mirror.set_fault(PRESS, "huge", times=1)
+    st, _, _, body = raw_get(mirror, PRESS)
+    assert st == 200 and len(body) >= 10 * 1024 * 1024
+    assert "photo-content__title" in body.decode() and body.rstrip().endswith(b"</html>")
+    mirror.set_fault(PRESS, "huge", times=1, size=50_000)
+    assert 50_000 <= len(raw_get(mirror, PRESS)[3]) < 60_000
+
+
+def test_soft404_and_empty_faults(mirror):
+    mirror.set_fault(PRESS, "soft404", times=1)
+    st, _, _, body = raw_get(mirror, PRESS)
+    assert st == 200 and "Страница не найдена" in body.decode()
+    mirror.set_fault(PRESS, "empty", times=1)
+    st, _, _, body = raw_get(mirror, PRESS)
+    assert st == 200 and body == b""
+    assert raw_get(mirror, PRESS)[0] == 200
+
+
+def test_redirect_loop_and_offsite_faults(mirror):
+    mirror.set_fault(PRESS, "redirect_loop")
+    st, _, loc, _ = raw_get(mirror, PRESS + "?lang=ru")
+    assert st == 302 and loc == PRESS + "?lang=ru&loop=1"
+    st, _, loc, _ = raw_get(mirror, PRESS + "?lang=ru&loop=1")
+    assert st == 302 and loc == PRESS + "?lang=ru"
+    mirror.set_fault(PRESS, "redirect_offsite")
+    st, _, loc, _ = raw_get(mirror, PRESS + "?lang=ru")
+    assert st == 302 and loc == "http://evil.example" + PRESS + "?lang=ru"
+    mirror.set_fault(PRESS, "offsite", host="localhost:1", target="/x/")
+    assert raw_get(mirror, PRESS)[2] == "http://localhost:1/x/"
+
+
+def test_unknown_fault_mode_is_refused(mirror):
+    with pytest.raises(ValueError):
+        mirror.set_fault(PRESS, "gremlins")

@@ -58,7 +58,8 @@ from .g1_urls import (
 )
 from .g2_article import extract_paragraphs
 
-__all__ = ["PARSER_VERSION", "parse_article", "is_g1_page", "status_date", "MINISTRY_NAMES"]
+__all__ = ["PARSER_VERSION", "parse_article", "is_g1_page", "status_date", "MINISTRY_NAMES",
+           "is_ministry_name"]
 
 PARSER_VERSION = "g1-article/1"
 
@@ -73,6 +74,25 @@ MINISTRY_NAMES = frozenset(normalize_text(n).casefold() for n in (
     "Ministerio de Asuntos Exteriores de la Federación de Rusia",
     "Ministerio de Relaciones Exteriores de la Federación de Rusia",
 ))
+
+_MINISTRY_HEAD = re.compile(
+    r"^(?:the\s+)?(?:ministry\s+of\s+foreign\s+affairs|министерство\s+иностранных\s+дел|мид"
+    r"|ministerium\s+für\s+auswärtige\s+angelegenheiten|außenministerium|auswärtiges\s+amt"
+    r"|ministère\s+des\s+affaires\s+étrangères|ministerio\s+de\s+(?:asuntos|relaciones)\s+exteriores)"
+    r"(?P<rest>.*)$")
+_MINISTRY_TAIL_WORDS = frozenset(
+    "of the russian federation russia российской федерации россии рф der russischen föderation "
+    "russlands de la fédération russie federación rusia".split())
+
+
+def is_ministry_name(text: str) -> bool:
+    """The ministry's own name (page header), in any of the portal's languages."""
+    key = normalize_text(text).casefold()
+    if key in MINISTRY_NAMES:
+        return True
+    m = _MINISTRY_HEAD.match(key)
+    return bool(m) and all(w in _MINISTRY_TAIL_WORDS for w in re.findall(r"\w+", m.group("rest")))
+
 
 _G1_MARKERS = re.compile(
     r"portlet-column|article-status-line|anons-status-line|/-/asset_publisher/|_101_INSTANCE_"
@@ -152,7 +172,7 @@ def _title(root: Tag) -> tuple[str, Tag | None, bool]:
     """-> (title, title element, is_anons)."""
     for h1 in root.find_all("h1"):
         text = element_text(h1)
-        if not text or text.casefold() in MINISTRY_NAMES or _in_chrome(h1, root):
+        if not text or is_ministry_name(text) or _in_chrome(h1, root):
             continue
         return text, h1, False
     anons = [el for el in root.find_all(class_="anons-title")
@@ -331,7 +351,9 @@ def _clean_body(body: Tag) -> None:
 
 
 def _is_chrome_line(text: str) -> bool:
-    return _key(text) in _CHROME_LINES or bool(_LANG_CODES_LINE.match(normalize_text(text)))
+    plain = normalize_text(text).casefold()
+    return (_key(text) in _CHROME_LINES or plain in _CHROME_LINES
+            or bool(_LANG_CODES_LINE.match(normalize_text(text))))
 
 
 # --- entry point ------------------------------------------------------------------------------

@@ -11,13 +11,15 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler import sections
+from crawler.encoding import decode_html, declared_charset, looks_like_mojibake
 from crawler.parsers import ChallengePage, ParseError, is_challenge, parse_article, parse_feed, parse_listing
 from store.writes import Fetch
 
 CHALLENGE_RETRIES = 2
+MAX_ARTICLE_REDIRECTS = 5
 # Our own request meta keys (Scrapy adds internal ones to response.meta that must not be copied).
 OWN_META = ("page_type", "lang", "section", "page", "source_id", "recheck", "handle_httpstatus_all",
-            "handle_httpstatus_list", "challenge_tries")
+            "handle_httpstatus_list", "challenge_tries", "article_redirects")
 
 
 @dataclass
@@ -75,6 +77,7 @@ class MidSpider(scrapy.Spider):
     """Crawl mid.ru (or a mirror at base_url): discover, fetch every language variant, re-check known ones."""
 
     name = "mid"
+    site = "mid.ru"  # statement ids are "<site>:<source id>"; subclasses for other portals override
 
     def __init__(self, base_url: str = "https://mid.ru", section_keys: Iterable[str] | None = None,
                  langs: Iterable[str] | None = None, since: str | None = None, max_pages: int = 1,
@@ -103,7 +106,10 @@ class MidSpider(scrapy.Spider):
     def start_requests_list(self) -> list[scrapy.Request]:
         requests: list[scrapy.Request] = []
         for known in self.rechecks:
-            source_id = int(known.statement_id.split(":", 1)[1])
+            site, _, sid = known.statement_id.partition(":")
+            if site != self.site or not sid.isdigit():
+                continue  # a variant of another portal: its own spider re-checks it
+            source_id = int(sid)
             self.seen.add((source_id, known.lang))
             headers = {}
             if known.etag:
@@ -138,8 +144,16 @@ class MidSpider(scrapy.Spider):
                   "handle_httpstatus_all": True, "started": time.monotonic()},
         )
 
+    def source_id_of(self, url: str) -> int | None:
+        """The document id in an article URL (hook for other portals)."""
+        return article_id(url)
+
+    def parse_record(self, html: str, url: str) -> dict[str, Any]:
+        """Parse an article page into a record (hook for other portals)."""
+        return parse_article(html, url)
+
     def _want_article(self, url: str, lang: str) -> tuple[int, str] | None:
-        source_id = article_id(url)
+        source_id = self.source_id_of(url)
         if source_id is None or lang not in self.langs or (source_id, lang) in self.seen:
             return None
         self.seen.add((source_id, lang))
@@ -153,7 +167,7 @@ class MidSpider(scrapy.Spider):
             # Not every section exists in every language (e.g. no English deputy ministers' speeches).
             yield FetchItem(self._fetch(response, "gone"))
             return
-        text = response.text
+        text = _decoded(response).text
         if is_challenge(text):
             yield from self._challenge(response)
             return
@@ -187,7 +201,7 @@ class MidSpider(scrapy.Spider):
         if response.status in (404, 410):
             yield FetchItem(self._fetch(response, "gone"))
             return
-        text = response.text
+        text = _decoded(response).text
         if is_challenge(text):
             yield from self._challenge(response)
             return
@@ -221,6 +235,9 @@ class MidSpider(scrapy.Spider):
         if status >= 500:
             yield FetchItem(self._fetch(response, "server_error"))
             return
+        if status in (301, 302, 303, 307, 308):
+            yield from self._article_redirect(response)
+            return
         if status != 200:
             yield FetchItem(self._fetch(response, "error", error=f"HTTP {status}"))
             return
@@ -228,17 +245,26 @@ class MidSpider(scrapy.Spider):
             # The article URL now lands on a listing or the home page: the way the site removes pages.
             yield FetchItem(self._fetch(response, "gone", error=f"redirected to {response.url}"))
             return
-        text = response.text
+        decoded = _decoded(response)
+        text = decoded.text
         if is_challenge(text):
             yield from self._challenge(response)
             return
+        if not decoded.lossless:
+            # Bytes no charset explains: storing them would make an "edit" of replacement characters.
+            yield FetchItem(self._fetch(response, "parse_error", error=f"undecodable bytes ({decoded.encoding})"))
+            return
         try:
-            record = parse_article(text, response.url)
+            record = self.parse_record(text, response.url)
         except ChallengePage:
             yield from self._challenge(response)
             return
         except ParseError as exc:
             yield FetchItem(self._fetch(response, "parse_error", error=str(exc)))
+            return
+        if looks_like_mojibake(f"{record.get('title', '')}\n{record.get('body', '')}"):
+            # Text decoded with the wrong charset upstream ("Ð¡ÐžÐ..."): never a version, never an edit.
+            yield FetchItem(self._fetch(response, "parse_error", error="mojibake: text decoded with a wrong charset"))
             return
         # The page answered for the requested variant; keep the lang we asked for if the page says otherwise.
         yield PageItem(record, self._fetch(response, "ok", keep_body=True))
@@ -259,7 +285,8 @@ class MidSpider(scrapy.Spider):
         if failure.check(IgnoreRequest):
             text = str(failure.value)
             outcome = "robots" if "robots" in text.lower() else "offsite" if "offsite" in text.lower() else "error"
-        elif failure.check(TimeoutError, TCPTimedOutError):
+        elif failure.check(TimeoutError, TCPTimedOutError) or "Timeout" in type(failure.value).__name__:
+            # Scrapy >= 2.13 raises its own DownloadTimeoutError instead of Twisted's TimeoutError.
             outcome = "timeout"
         elif failure.check(ConnectionRefusedError, ConnectionLost, DNSLookupError):
             outcome = "connection_error"
@@ -269,11 +296,11 @@ class MidSpider(scrapy.Spider):
         else:
             name = type(failure.value).__name__
             outcome = "connection_error" if ("Connection" in name or "ResponseNeverReceived" in name
-                                             or "ResponseFailed" in name or "PotentialDataLoss" in name) else "error"
+                                             or "ResponseFailed" in name or "DataLoss" in name) else "error"
         sid = meta.get("source_id")
         yield FetchItem(Fetch(
             url=request.url, page_type=meta.get("page_type", "article"), outcome=outcome,
-            statement_id=f"mid.ru:{sid}" if sid else None, lang=meta.get("lang") if sid else None,
+            statement_id=f"{self.site}:{sid}" if sid else None, lang=meta.get("lang") if sid else None,
             error=f"{type(failure.value).__name__}: {failure.value}"[:500],
         ))
 
@@ -290,10 +317,38 @@ class MidSpider(scrapy.Spider):
                 meta={**own, "challenge_tries": tries + 1, "started": time.monotonic()},
             )
 
+    def _article_redirect(self, response: Response) -> Iterator[Any]:
+        """Article requests handle redirects themselves: only the configured host is ever followed, a
+        loop is an error, and only a landing on the home page or a listing counts as 'gone'."""
+        location = (response.headers.get("Location") or b"").decode("latin-1").strip()
+        if not location:
+            yield FetchItem(self._fetch(response, "error", error=f"HTTP {response.status} without Location"))
+            return
+        target = urljoin(response.url, location)
+        parts, base = urlsplit(target), urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or (parts.hostname, parts.port) != (base.hostname, base.port):
+            yield FetchItem(self._fetch(response, "offsite", error=f"redirected to another host: {target}"[:500]))
+            return
+        hops = response.meta.get("article_redirects", 0) + 1
+        if self.source_id_of(target) == response.meta.get("source_id"):
+            if hops > MAX_ARTICLE_REDIRECTS:
+                yield FetchItem(self._fetch(response, "error", error=f"redirect loop ({hops - 1} redirects)"))
+                return
+            own = {k: v for k, v in response.meta.items() if k in OWN_META}
+            yield response.request.replace(url=target, dont_filter=True,
+                                           meta={**own, "article_redirects": hops, "started": time.monotonic()})
+            return
+        _, section, other_id = sections.split_article_path(parts.path)
+        if other_id is None and (section is None or sections.section_key(section) is not None):
+            # The article URL now lands on a listing or the home page: the way the site removes pages.
+            yield FetchItem(self._fetch(response, "gone", error=f"redirected to {target}"[:500]))
+            return
+        yield FetchItem(self._fetch(response, "error", error=f"redirected to {target}"[:500]))
+
     def _redirected_away(self, response: Response) -> bool:
         if not response.meta.get("redirect_urls"):
             return False
-        return article_id(response.url) != response.meta.get("source_id")
+        return self.source_id_of(response.url) != response.meta.get("source_id")
 
     def _fetch(self, response: Response, outcome: str, *, error: str | None = None,
                keep_body: bool = False) -> Fetch:
@@ -304,13 +359,18 @@ class MidSpider(scrapy.Spider):
         return Fetch(
             url=response.url, page_type=meta.get("page_type", "article"), outcome=outcome,
             http_status=response.status,
-            statement_id=f"mid.ru:{sid}" if sid and meta.get("page_type") == "article" else None,
+            statement_id=f"{self.site}:{sid}" if sid and meta.get("page_type") == "article" else None,
             lang=meta.get("lang") if sid else None,
             etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
             bytes=len(response.body), error=error,
             elapsed_ms=int((time.monotonic() - started) * 1000) if started else None,
             body=response.body if keep_body else None, headers=headers if keep_body else {},
         )
+
+
+def _decoded(response: Response) -> Any:
+    """The body as text, whatever charset the headers claim (see crawler/encoding.py)."""
+    return decode_html(response.body, declared_charset(response.headers.get("Content-Type")))
 
 
 def _header(response: Response, name: str) -> str | None:

@@ -1,0 +1,106 @@
+"""Migration 2: full-text search over every version, link ids for Datasette, views, and the upgrade of a
+schema-1 database."""
+import json
+import sqlite3
+
+import pytest
+
+from store.db import MIGRATIONS, SCHEMA_VERSION, _split_sql, open_db
+from store.writes import record_page
+from tests.helpers import ok_fetch, record
+
+
+@pytest.fixture
+def db(tmp_path):
+    return open_db(tmp_path / "t.db")
+
+
+def search(db, query, table="versions_fts"):
+    return [r[0] for r in db.conn.execute(
+        f"SELECT v.title FROM {table} f JOIN versions v ON v.id = f.rowid WHERE {table} MATCH ? ORDER BY v.id",
+        (query,))]
+
+
+def test_russian_words_match_in_any_case_and_latin_without_diacritics(db):
+    record_page(db, None, record(title="Заявление С.В.Лаврова",
+                                 paragraphs=[(None, "Министр ЛАВРОВ встретился с коллегой.")]),
+                ok_fetch(record()))
+    record_page(db, None, record(source_id=1975320, lang="fr", title="Déclaration de presse",
+                                 paragraphs=[(None, "La société civile.")]), ok_fetch(record()))
+    assert search(db, "лавров") == ["Заявление С.В.Лаврова"]          # body: ЛАВРОВ
+    assert search(db, "ЛАВРОВА") == ["Заявление С.В.Лаврова"]         # title: Лаврова
+    assert search(db, "заявление") == ["Заявление С.В.Лаврова"]
+    assert search(db, "societe") == ["Déclaration de presse"]
+    assert search(db, "DECLARATION") == ["Déclaration de presse"]
+    assert search(db, "лавр*") == ["Заявление С.В.Лаврова"]
+
+
+def test_every_version_is_indexed_and_current_texts_show_the_latest(db):
+    record_page(db, None, record(title="Первая редакция"), ok_fetch(record()))
+    record_page(db, None, record(title="Вторая редакция"), ok_fetch(record()))
+    assert search(db, "редакция") == ["Первая редакция", "Вторая редакция"]
+    current = db.conn.execute("SELECT title, version, version_id FROM current_texts").fetchall()
+    assert current == [("Вторая редакция", 2, 2)]
+    assert db.conn.execute("SELECT current_version_id FROM variants").fetchone()[0] == 2
+    assert db.conn.execute("SELECT title FROM statements").fetchone()[0] == "Вторая редакция"
+
+
+def test_fts_triggers_stay_off_the_tables_touched_on_every_check(db):
+    triggers = db.conn.execute("SELECT tbl_name, sql FROM sqlite_master WHERE type='trigger'").fetchall()
+    assert {t for t, sql in triggers if "versions_fts" in sql} == {"versions"}
+    # variants' trigger fires only when a version number is written, not on check bookkeeping.
+    assert all("UPDATE OF current_version" in sql for t, sql in triggers if t == "variants")
+    assert not [t for t, _ in triggers if t == "fetches"]
+
+
+def test_changes_link_to_the_versions_they_compare(db):
+    record_page(db, None, record(title="A"), ok_fetch(record()))
+    record_page(db, None, record(title="B"), ok_fetch(record()))
+    db.conn.execute("INSERT INTO changes (key, statement_id, lang, kind, from_version, to_version, detected_at,"
+                    " summary) VALUES ('k', 'mid.ru:1975319', 'ru', 'edited', 1, 2, '2024-10-10', 's')")
+    assert db.conn.execute("SELECT from_version_id, to_version_id FROM changes").fetchone() == (1, 2)
+
+
+def test_views_answer_the_everyday_questions(db):
+    for sid, lang in ((1975319, "ru"), (1975319, "en"), (1975320, "ru")):
+        rec = record(source_id=sid, lang=lang, title=f"T {sid} {lang}")
+        record_page(db, None, rec, ok_fetch(rec))
+    db.conn.execute("UPDATE variants SET status='deleted' WHERE statement_id='mid.ru:1975320'")
+    db.conn.execute("UPDATE statements SET status='deleted' WHERE id='mid.ru:1975320'")
+    latest = db.conn.execute("SELECT statement_id, languages, n_languages FROM latest_statements"
+                             " WHERE statement_id='mid.ru:1975319'").fetchall()
+    assert latest == [("mid.ru:1975319", "en ru", 2)]
+    coverage = db.conn.execute("SELECT month, lang, statements, deleted FROM coverage").fetchall()
+    assert coverage == [("2024-10", "en", 1, 0), ("2024-10", "ru", 2, 1)]
+    problems = db.conn.execute("SELECT statement_id, problem FROM problem_variants").fetchall()
+    assert problems == [("mid.ru:1975320", "deleted")]
+    assert db.conn.execute("SELECT count(*) FROM missing_translations").fetchone()[0] == 0
+    rec = record(source_id=1975321, lang="ru")
+    record_page(db, None, rec, ok_fetch(rec))
+    assert db.conn.execute("SELECT statement_id, missing_lang, has_languages FROM missing_translations"
+                           ).fetchall() == [("mid.ru:1975321", "en", "ru")]
+
+
+def test_schema_1_database_is_upgraded_with_its_data(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for statement in _split_sql(MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute("INSERT INTO statements VALUES ('mid.ru:1', 'mid.ru', 1, 's', 'news', '2024-10-01', NULL,"
+                 " 'x', 'x', 'active')")
+    conn.execute("INSERT INTO variants (statement_id, lang, url, title, current_version, first_seen_at)"
+                 " VALUES ('mid.ru:1', 'ru', 'u', 'Старый заголовок', 2, 'x')")
+    for v, title in ((1, "Старый"), (2, "Старый заголовок")):
+        conn.execute("INSERT INTO versions (statement_id, lang, version, title, body, paragraphs, content_sha256,"
+                     " captured_at, parser_version) VALUES ('mid.ru:1', 'ru', ?, ?, 'Текст', ?, 'h', 'x', 'p/1')",
+                     (v, title, json.dumps([])))
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    db = open_db(path)
+    assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.conn.execute("SELECT id, version FROM versions ORDER BY id").fetchall() == [(1, 1), (2, 2)]
+    assert search(db, "заголовок") == ["Старый заголовок"]
+    assert db.conn.execute("SELECT current_version_id FROM variants").fetchone()[0] == 2
+    assert db.conn.execute("SELECT title FROM statements").fetchone()[0] == "Старый заголовок"
+    assert db.conn.execute("PRAGMA foreign_key_check").fetchall() == []
