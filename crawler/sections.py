@@ -189,7 +189,11 @@ _KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"выступлени|\bречь\b|\bстатья\b|\bremarks\b|\bspeech\b|\baddress\b|"
         r"\bstatement\s+by\b[^,.;]*?\s(?:at|to|during|before)\s|"
         r"\bopening\s+remarks|\barticle\b|\brede\b|\bansprache\b|\bdiscours\b|\ballocution\b|"
-        r"\bintervention\b|\bdiscurso\b|\bintervención\b|\bintervenção\b", re.I)),
+        r"\bintervention\b|\bdiscurso\b|\bintervención\b|\bintervenção\b|"
+        # Opening words and greetings are speeches too (vступительное слово, приветствие...).
+        r"вступительн\w*\s+слов|приветстви|\bgreetings?\b|\bmessage\s+(?:of|de)\b|"
+        r"\ber[öo]ffnungsworte|\bgrußwort|\bpalabras\s+de\s+apertura|\bsaludo\b|"
+        r"\bpropos\s+liminaires|\bmot\s+d.ouverture|\bmessage\s+de\s+salutation", re.I)),
     ("statement", re.compile(
         r"заявлени|\bstatement\b|\berklärung\b|\bstellungnahme\b|\bdéclaration\b|"
         r"\bdeclaración\b|\bdeclaração\b|\bcommuniqué\b", re.I)),
