@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,11 @@ import click
 from crawler import sections
 
 EXIT_FATAL = 3
+
+
+def store_error_message(db: str, exc: object) -> str:
+    """One line for a store that cannot be written (disk full, I/O error, read-only file or directory)."""
+    return f"error: cannot write the database {db}: {exc} (is the disk full, or the file or directory read-only?)"
 SITES = ("mid.ru", "archive.mid.ru")
 
 
@@ -74,11 +80,15 @@ def parse(file: str, url: str) -> None:
 @click.option("--max-requests", type=int, default=None, help="Cap on re-checks this run (the rest wait).")
 @click.option("--policy", default=None, help="Re-check policy AGE:EVERY,... (see store/recheck.py).")
 @click.option("--no-discover", is_flag=True, help="Only re-check known variants.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1,
+              help="Crawler processes sharing the work by statement id (for mirrors and backfills).")
+@click.option("--shard", default=None, hidden=True, help="I/N: this process takes ids with id %% N == I.")
 @click.option("--progress/--no-progress", default=None)
 @click.option("-v", "--verbose", count=True)
 def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str, site: str, base_url: str | None, section_keys: tuple[str, ...], langs: tuple[str, ...],
         since: str | None, max_pages: int, delay: float, timeout: float, retries: int, ignore_robots: bool,
-        recheck: str, max_requests: int | None, policy: str | None, no_discover: bool, progress: bool | None, verbose: int) -> None:
+        recheck: str, max_requests: int | None, policy: str | None, no_discover: bool, workers: int, shard: str | None,
+        progress: bool | None, verbose: int) -> None:
     """Run one crawl into DB (the parent process runs detection and closes the run)."""
     from urllib.parse import urlsplit
 
@@ -114,9 +124,19 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise click.BadParameter(f"{base_url!r} is not an http(s) URL", param_hint="--base-url")
+    shard_of: tuple[int, int] | None = None
+    if shard is not None:
+        try:
+            index, count = (int(x) for x in shard.split("/"))
+        except ValueError:
+            raise click.BadParameter(f"{shard!r} is not I/N", param_hint="--shard")
+        if not 0 <= index < count:
+            raise click.BadParameter(f"{shard!r} is not I/N", param_hint="--shard")
+        shard_of = (index, count)
 
     from scrapy.crawler import CrawlerProcess
 
+    from crawler.pipeline import STORE_ERROR_STAT
     from crawler.settings import crawl_settings
     from crawler.spiders.archive import ArchiveSpider
     from crawler.spiders.mid import MidSpider, Recheck
@@ -126,30 +146,50 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
     except StoreError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_FATAL)
-    if run_id is None:
-        run_id = start_run(store, command=command_name, base_url=base_url, options={
-            "site": site, "section": list(section_keys), "lang": list(langs), "since": since, "max_pages": max_pages,
-            "delay": delay, "ignore_robots": ignore_robots, "recheck": recheck})
-    if run_id_file:
-        Path(run_id_file).write_text(str(run_id))
-    if ignore_robots:
+    try:
+        if run_id is None:
+            run_id = start_run(store, command=command_name, base_url=base_url, options={
+                "site": site, "section": list(section_keys), "lang": list(langs), "since": since,
+                "max_pages": max_pages, "delay": delay, "ignore_robots": ignore_robots, "recheck": recheck})
+        if run_id_file:
+            Path(run_id_file).write_text(str(run_id))
+    except (sqlite3.OperationalError, OSError) as exc:
+        click.echo(store_error_message(db, exc), err=True)
+        sys.exit(EXIT_FATAL)
+    if ignore_robots and shard_of is None:
         click.echo("warning: --ignore-robots: robots.txt is not obeyed; be gentle with the site", err=True)
+    if workers > 1 and shard_of is None:
+        store.conn.close()
+        sys.exit(_run_workers(db, run_id, workers, base_url))
     known = [(int(sid.split(":", 1)[1]), lang) for sid, lang in
              store.conn.execute("SELECT statement_id, lang FROM variants WHERE statement_id LIKE ? || ':%'", (site,))]
     rechecks = [Recheck(**row) for row in variants_to_recheck(
         store, recheck, limit=max_requests, langs=list(langs) or None, policy=recheck_policy, site=site)]
     store.conn.close()
+    extra: dict = {}
+    if shard_of is not None:
+        index, count = shard_of
+        rechecks = [r for r in rechecks if r.statement_id.rpartition(":")[2].isdigit()
+                    and int(r.statement_id.rpartition(":")[2]) % count == index]
+        extra["shard"] = shard_of
     settings = crawl_settings(
         db=db, run_id=run_id, delay=delay, ignore_robots=ignore_robots, timeout=timeout, retries=retries,
         progress=sys.stderr.isatty() if progress is None else progress,
         log_level=["WARNING", "INFO", "DEBUG"][min(verbose, 2)],
     )
     process = CrawlerProcess(settings)
-    spider = ArchiveSpider if site == "archive.mid.ru" else MidSpider
+    spider = process.create_crawler(ArchiveSpider if site == "archive.mid.ru" else MidSpider)
     process.crawl(spider, base_url=base_url, section_keys=list(section_keys) or None,
                   langs=list(langs) or None, since=since, max_pages=max_pages, rechecks=rechecks,
-                  discover=not no_discover, known=known)
+                  discover=not no_discover, known=known, **extra)
     process.start()
+    failure = spider.stats.get_value(STORE_ERROR_STAT) if spider.stats is not None else None
+    if failure:
+        # The store could not be written (the pipeline stopped the crawl): one line, no traceback.
+        click.echo(store_error_message(db, failure), err=True)
+        sys.exit(EXIT_FATAL)
+    if shard_of is not None:
+        return  # the parent process checks the run as a whole
     store = open_db(db)
     reached, unreachable = store.conn.execute(
         "SELECT sum(http_status IS NOT NULL), sum(outcome IN ('connection_error','timeout')) FROM fetches WHERE run_id=?",
@@ -159,6 +199,57 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
     if not reached and unreachable:
         click.echo(f"error: cannot reach {base_url} ({unreachable} requests failed to connect)", err=True)
         sys.exit(EXIT_FATAL)
+
+
+def _run_workers(db: str, run_id: int, workers: int, base_url: str) -> int:
+    """Run `workers` crawler processes on the same run, each taking the statements with id % workers == i.
+
+    Every process reads the listings and feeds (they are few) and fetches only its own share of articles
+    and re-checks; all write to the same WAL database (batched transactions, busy_timeout 30 s). They
+    share this process group, so stopping the group stops them all.
+    """
+    import subprocess
+
+    argv = sys.argv[1:]
+    args: list[str] = []
+    skip = False
+    for i, arg in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if arg in ("--workers", "--run-id", "--run-id-file", "--shard"):
+            skip = True
+            continue
+        if arg.split("=", 1)[0] in ("--workers", "--run-id", "--run-id-file", "--shard"):
+            continue
+        args.append(arg)
+    if args and args[0] == "run":
+        args = args[1:]
+    procs = [subprocess.Popen([sys.executable, "-m", "crawler", "run", *args, "--run-id", str(run_id),
+                               "--shard", f"{i}/{workers}", "--no-progress"]) for i in range(workers)]
+    code = 0
+    for proc in procs:
+        while True:
+            try:
+                proc.wait()
+                break
+            except KeyboardInterrupt:  # the group got the signal too: let the shards finish cleanly
+                continue
+        code = code or proc.returncode
+    if code:
+        return code
+    from store.db import open_db
+
+    store = open_db(db)
+    reached, unreachable = store.conn.execute(
+        "SELECT sum(http_status IS NOT NULL), sum(outcome IN ('connection_error','timeout')) FROM fetches WHERE run_id=?",
+        (run_id,),
+    ).fetchone()
+    store.conn.close()
+    if not reached and unreachable:
+        click.echo(f"error: cannot reach {base_url} ({unreachable} requests failed to connect)", err=True)
+        return EXIT_FATAL
+    return 0
 
 
 # -- evidence archive (issue 6) ----------------------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
@@ -73,6 +74,8 @@ def crawl_options(func: Any) -> Any:
                      help="At most this many re-checks per run; the rest are carried over, oldest-due first."),
         click.option("--policy", default=None,
                      help="Re-check policy AGE:EVERY,... Default '3h:0,1d:2h,7d:1d,30d:7d,*:30d'."),
+        click.option("--workers", type=click.IntRange(1, 64), default=None,
+                     help="Crawler processes sharing the work (one per core; for mirrors and backfills)."),
         click.option("--delete-after-checks", type=int, default=2, show_default=True,
                      help="'Gone' answers needed before a variant counts as deleted."),
         click.option("--delete-after", type=Duration(), default="6h", show_default=True,
@@ -90,7 +93,7 @@ def crawl_options(func: Any) -> Any:
 
 
 CHILD_KEYS = ("site", "base_url", "section", "lang", "since", "max_pages", "delay", "timeout", "retries", "ignore_robots",
-              "recheck", "max_requests", "policy")
+              "recheck", "max_requests", "policy", "workers")
 
 
 def child_options(params: dict[str, Any]) -> dict[str, Any]:
@@ -121,9 +124,6 @@ def crawl_once(db_path: str, params: dict[str, Any], *, command_name: str = "run
                time_limit: float | None = None, quiet: bool = False) -> dict[str, Any]:
     """One full cycle: crawl in a child process, detect changes, emit them, close the run. Returns the run row."""
     from scheduler.crawl_process import run_crawl
-    from scheduler.detect import DeletionRule, detect_changes
-    from scheduler.sinks import SinkError, emit
-    from store.writes import finish_run
 
     result = run_crawl(db_path, child_options(params), time_limit=time_limit, command_name=command_name,
                        quiet=quiet)
@@ -131,6 +131,25 @@ def crawl_once(db_path: str, params: dict[str, Any], *, command_name: str = "run
         # The child refused its arguments or could not open the database; it said why.
         sys.exit(result.returncode or EXIT_FATAL)
     db = _open(db_path)
+    try:
+        return _close_cycle(db, result, params, time_limit)
+    except sqlite3.OperationalError as exc:
+        # The store cannot be written (disk full, I/O error, read-only). If the crawler already said so,
+        # one line is enough; the run stays open and the next cycle's detection picks up its versions.
+        if result.returncode == 0:
+            click.echo(f"error: cannot write the database {db_path}: {exc} (is the disk full, or the file or"
+                       f" directory read-only?)", err=True)
+        sys.exit(result.returncode or EXIT_FATAL)
+    finally:
+        db.conn.close()
+
+
+def _close_cycle(db: Any, result: Any, params: dict[str, Any], time_limit: float | None) -> dict[str, Any]:
+    """Detect, emit and close the run of a finished crawl child."""
+    from scheduler.detect import DeletionRule, detect_changes
+    from scheduler.sinks import SinkError, emit
+    from store.writes import finish_run
+
     rule = DeletionRule(checks=params.get("delete_after_checks", 2), span=params.get("delete_after", timedelta(hours=6)))
     detect_changes(db, result.run_id, rule)
     after_run_hook(db, result.run_id, params)  # cross-language divergences (scheduler/divergence/)
@@ -154,7 +173,6 @@ def crawl_once(db_path: str, params: dict[str, Any], *, command_name: str = "run
         message = "; ".join(filter(None, [message, *sink_errors]))
     row = finish_run(db, result.run_id, status, message)
     row["returncode"] = result.returncode
-    db.conn.close()
     return row
 
 

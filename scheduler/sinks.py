@@ -74,7 +74,16 @@ class JsonlSink:
     def send(self, changes: list[dict[str, Any]]) -> None:
         done = self._already_written()
         try:
+            torn = False
+            if self.path.exists() and self.path.stat().st_size:
+                with self.path.open("rb") as tail:
+                    tail.seek(-1, os.SEEK_END)
+                    torn = tail.read(1) != b"\n"
             with self.path.open("a", encoding="utf-8") as fh:
+                if torn:
+                    # A crash cut the last line short: end it, so the next record starts on its own line
+                    # (the torn record did not parse, so it is written again below).
+                    fh.write("\n")
                 for change in changes:
                     if change["id"] in done:
                         continue

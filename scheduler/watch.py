@@ -80,6 +80,7 @@ class Watcher:
         self.idle = threading.Event()
         self.idle.set()
         self.cycles = 0
+        self.last_exit = 0   # exit status of the last cycle (0: it ran and closed its run)
 
     def cycle(self) -> None:
         from scheduler.cli import crawl_once
@@ -98,10 +99,13 @@ class Watcher:
             row = crawl_once(self.db_path, self.params, command_name="watch", time_limit=self.time_limit)
         except SystemExit as exc:
             log.error("cycle %d: the crawl could not start (exit %s)", self.cycles, exc.code)
+            self.last_exit = exc.code if isinstance(exc.code, int) and exc.code else 3
             return
         except Exception as exc:  # a bad cycle must not stop months of monitoring
             log.exception("cycle %d failed: %s", self.cycles, exc)
+            self.last_exit = 1
             return
+        self.last_exit = row.get("returncode") or 0
         log.info("cycle %d: run %d %s: %d pages, %d new versions, %d edited, %d deleted, %d restored, "
                  "%d errors, %d challenge pages", self.cycles, row["id"], row["status"], row["pages_fetched"],
                  row["versions_new"], row["edited"], row["deleted"], row["restored"], row["errors"],
@@ -116,18 +120,29 @@ def run_watch(db_path: str, params: dict[str, Any], *, every: str | None, cron: 
     from scheduler import crawl_process
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    from store.db import StoreError, open_db
+
     trigger = None if once else make_trigger(every, cron)
+    # A database that cannot be used (corrupt, newer schema, not writable) will not heal by waiting.
+    try:
+        open_db(db_path).conn.close()
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return 3
     lock = WatchLock(db_path)
     try:
         lock.acquire()
     except AlreadyRunning as exc:
         click.echo(f"error: {exc} ({db_path})", err=True)
         return 4
+    except OSError as exc:
+        click.echo(f"error: cannot create the lock file {lock.path}: {exc.strerror}", err=True)
+        return 3
     watcher = Watcher(db_path, params, time_limit)
     try:
         if once:
             watcher.cycle()
-            return 0
+            return watcher.last_exit
         scheduler = BlockingScheduler(job_defaults={"coalesce": True, "max_instances": 1,
                                                     "misfire_grace_time": 3600})
 

@@ -46,8 +46,22 @@ def content_sha256(title: str, paragraphs: list[dict[str, Any]]) -> str:
 
 @contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[None]:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error: a page is written whole or not at all."""
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error: a page is written whole or not at all.
+
+    Inside an outer transaction (the pipeline's batch of pages) it is a SAVEPOINT instead: a failing
+    page is rolled back alone, and nothing is durable before the outer COMMIT.
+    """
     conn = db.conn
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT page")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK TO page")
+            conn.execute("RELEASE page")
+            raise
+        conn.execute("RELEASE page")
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield

@@ -82,8 +82,11 @@ class MidSpider(scrapy.Spider):
     def __init__(self, base_url: str = "https://mid.ru", section_keys: Iterable[str] | None = None,
                  langs: Iterable[str] | None = None, since: str | None = None, max_pages: int = 1,
                  rechecks: Iterable[Recheck] = (), discover: bool = True, feeds: bool = True,
-                 known: Iterable[tuple[int, str]] = (), **kwargs: Any) -> None:
+                 known: Iterable[tuple[int, str]] = (), shard: tuple[int, int] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        # (index, count) with --workers: only statements with id % count == index are fetched here.
+        self.shard = tuple(shard) if shard else None
         self.base_url = base_url.rstrip("/")
         self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
         self.section_keys = list(section_keys or sections.SECTIONS)
@@ -156,6 +159,8 @@ class MidSpider(scrapy.Spider):
         source_id = self.source_id_of(url)
         if source_id is None or lang not in self.langs or (source_id, lang) in self.seen:
             return None
+        if self.shard is not None and source_id % self.shard[1] != self.shard[0]:
+            return None  # another crawler process (--workers) fetches this statement
         self.seen.add((source_id, lang))
         return source_id, lang
 
