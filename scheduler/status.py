@@ -14,6 +14,22 @@ def _table(rows: list[list[Any]], header: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _due_lines(db: sqlite_utils.Database) -> list[str]:
+    """How many re-checks are due now and soon, under the default policy."""
+    from datetime import datetime, timedelta, timezone
+
+    from store.recheck import variants_to_recheck
+
+    now = datetime.now(timezone.utc)
+    counts = [len(variants_to_recheck(db, "due", now=now + ahead))
+              for ahead in (timedelta(0), timedelta(hours=1), timedelta(days=1), timedelta(days=7))]
+    if not any(counts):
+        return []
+    now_n, hour, day, week = counts
+    return ["", f"Re-checks (default policy): {now_n} due now, {hour} within the hour, {day} within a day,"
+                f" {week} within a week"]
+
+
 def render_status(db: sqlite_utils.Database, *, n_runs: int = 10, failing_after: int = 3) -> str:
     """A plain-text status report."""
     q = db.conn.execute
@@ -34,6 +50,7 @@ def render_status(db: sqlite_utils.Database, *, n_runs: int = 10, failing_after:
     if by_lang:
         out.append("  variants by language: " + ", ".join(f"{l} {n}" + (f" ({d} deleted)" if d else "")
                                                       for l, n, d in by_lang))
+    out += _due_lines(db)
     pending = q("SELECT statement_id, lang, last_checked_at FROM variants WHERE status='active' AND last_outcome='gone'"
                 " ORDER BY last_checked_at").fetchall()
     if pending:

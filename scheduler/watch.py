@@ -80,6 +80,7 @@ class Watcher:
         self.idle = threading.Event()
         self.idle.set()
         self.cycles = 0
+        self.challenge_streak = 0
         self.last_exit = 0   # exit status of the last cycle (0: it ran and closed its run)
 
     def cycle(self) -> None:
@@ -92,6 +93,18 @@ class Watcher:
             self._cycle(crawl_once)
         finally:
             self.idle.set()
+
+    def _watch_challenges(self, row: dict[str, Any]) -> None:
+        """Say once (not every cycle) when the site answers only its anti-bot page, and once when it stops."""
+        if _only_challenges(row):
+            self.challenge_streak += 1
+            if self.challenge_streak == CHALLENGE_ALERT_AFTER:
+                log.warning("the site has answered only its anti-bot page for %d cycles in a row; nothing is"
+                            " recorded as changed meanwhile (see `crawl status`)", self.challenge_streak)
+        else:
+            if self.challenge_streak >= CHALLENGE_ALERT_AFTER:
+                log.warning("the site answers with content again after %d anti-bot cycles", self.challenge_streak)
+            self.challenge_streak = 0
 
     def _cycle(self, crawl_once: Any) -> None:
         self.cycles += 1
@@ -106,10 +119,18 @@ class Watcher:
             self.last_exit = 1
             return
         self.last_exit = row.get("returncode") or 0
+        self._watch_challenges(row)
         log.info("cycle %d: run %d %s: %d pages, %d new versions, %d edited, %d deleted, %d restored, "
                  "%d errors, %d challenge pages", self.cycles, row["id"], row["status"], row["pages_fetched"],
                  row["versions_new"], row["edited"], row["deleted"], row["restored"], row["errors"],
                  row["challenge_pages"])
+
+
+CHALLENGE_ALERT_AFTER = 3
+
+
+def _only_challenges(row: dict[str, Any]) -> bool:
+    return bool(row.get("pages_fetched")) and row.get("challenge_pages", 0) >= row["pages_fetched"]
 
 
 def run_watch(db_path: str, params: dict[str, Any], *, every: str | None, cron: str | None, once: bool,

@@ -59,3 +59,20 @@ def test_missed_runs_are_coalesced_into_one():
     time.sleep(0.5)
     scheduler.shutdown()
     assert calls == [1]
+
+
+def test_anti_bot_streak_is_reported_once_and_recovery_once(caplog):
+    import logging
+
+    from scheduler.watch import CHALLENGE_ALERT_AFTER, Watcher
+
+    watcher = Watcher("unused.db", {}, None)
+    blocked = {"pages_fetched": 12, "challenge_pages": 12}
+    with caplog.at_level(logging.WARNING, logger="ministry-watch.watch"):
+        for _ in range(CHALLENGE_ALERT_AFTER + 4):
+            watcher._watch_challenges(blocked)
+        watcher._watch_challenges({"pages_fetched": 12, "challenge_pages": 1})
+        watcher._watch_challenges({"pages_fetched": 12, "challenge_pages": 0})
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("only its anti-bot page" in m for m in messages) == 1
+    assert sum("content again" in m for m in messages) == 1
