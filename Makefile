@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean golden
+.PHONY: demo test install clean golden bench bench-quick
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -24,6 +24,19 @@ test: $(STAMP)
 golden: $(STAMP)
 	UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests -k golden
 	git --no-pager diff --stat -- tests/golden
+
+# Benchmarks (issue 7; not part of the test run). urlwatch goes into bench/.venv, its own environment.
+BENCH_VENV := bench/.venv
+$(BENCH_VENV)/.installed:
+	$(PY) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet urlwatch || echo "urlwatch could not be installed: scenario 6 runs ministry-watch only"
+	touch $(BENCH_VENV)/.installed
+
+bench: $(STAMP) $(BENCH_VENV)/.installed
+	$(BIN)/python -m bench.run
+
+bench-quick: $(STAMP) $(BENCH_VENV)/.installed
+	$(BIN)/python -m bench.run --statements 300 --big-edits 200 --s6-statements 100 --sim-days 7 --sim-archive 10000 --label quick
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -174,7 +174,9 @@ def _insert_change(db: sqlite_utils.Database, *, key: str, sid: str, lang: str, 
 
 
 def _set_status(db: sqlite_utils.Database, sid: str, lang: str, status: str) -> None:
-    db.conn.execute("UPDATE variants SET status=? WHERE statement_id=? AND lang=?", (status, sid, lang))
+    # A deletion or a restore is a change: the re-check policy watches the variant closely again.
+    db.conn.execute("UPDATE variants SET status=?, last_changed_at=? WHERE statement_id=? AND lang=?",
+                    (status, utcnow(), sid, lang))
     live = db.conn.execute("SELECT count(*) FROM variants WHERE statement_id=? AND status='active'",
                            (sid,)).fetchone()[0]
     db.conn.execute("UPDATE statements SET status=? WHERE id=?", ("active" if live else "deleted", sid))

@@ -45,20 +45,43 @@ def _parse(ts: str | None) -> datetime | None:
 
 _MARGIN = timedelta(seconds=1)
 _ISO = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*'"
-# A row is left out only when every timestamp it has is a plain ISO 8601 one, the newest of published /
-# changed / first seen is older than every tier (so the old interval applies), and it was checked within
-# that interval. julianday() understands the +03:00 and +00:00 offsets the store writes.
+# A row is left out only when every timestamp it has is a plain ISO 8601 one, at its last check it was
+# already older than every tier (counting first sight too, which only makes rows look younger, so the
+# filter stays on the safe side of the rule below), and it was checked within the old interval.
+# julianday() understands the +03:00 and +00:00 offsets the store writes.
 _NOT_DUE_FILTER = f"""
  WHERE NOT coalesce((
-   coalesce(v.last_outcome, '') <> 'gone'
+   NOT (coalesce(v.last_outcome, '') = 'gone' AND v.status = 'active')
    AND (s.published_at IS NULL OR s.published_at GLOB {_ISO})
    AND (v.last_changed_at IS NULL OR v.last_changed_at GLOB {_ISO})
    AND v.first_seen_at GLOB {_ISO}
    AND v.last_checked_at GLOB {_ISO}
-   AND max(coalesce(julianday(s.published_at), 0), coalesce(julianday(v.last_changed_at), 0),
-           julianday(v.first_seen_at)) <= julianday(?1)
+   AND julianday(v.last_checked_at) - max(coalesce(julianday(s.published_at), 0),
+           coalesce(julianday(v.last_changed_at), 0), julianday(v.first_seen_at)) >= ?1
    AND julianday(v.last_checked_at) > julianday(?2)
  ), 0)"""
+
+
+def due_at(policy: "RecheckPolicy", *, last_checked: datetime, published: datetime | None,
+           changed: datetime | None, first_seen: datetime | None, pending: bool) -> datetime:
+    """When a variant is next due.
+
+    The interval comes from the statement's age at its last check (published, or last changed: an
+    edit, a deletion or a restore makes it fresh again), so a statement does not slip into a slower
+    tier between two checks. First sight counts as fresh only within the first tier: a page met for the
+    first time is confirmed on the next cycles, but a backfill of old statements does not keep the
+    whole archive on the fast tiers. A variant whose last answer was 'gone' and whose deletion is not
+    confirmed yet is due every `pending_interval`.
+    """
+    if pending:
+        return last_checked + policy.pending_interval
+    ages = [last_checked - t for t in (published, changed) if t is not None]
+    if first_seen is not None:
+        seen_age = last_checked - first_seen
+        if not ages or (policy.tiers and seen_age < policy.tiers[0][0]):
+            ages.append(seen_age)
+    age = min(ages) if ages else timedelta(0)
+    return last_checked + policy.interval(age)
 
 
 def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: datetime | None = None,
@@ -69,7 +92,8 @@ def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: da
         return []
     now = now or datetime.now(timezone.utc)
     sql = ("SELECT v.statement_id, v.lang, v.url, v.etag, v.last_modified, v.last_checked_at, v.last_outcome,"
-           " v.last_changed_at, v.first_seen_at, s.published_at FROM variants v JOIN statements s ON s.id = v.statement_id")
+           " v.last_changed_at, v.first_seen_at, s.published_at, v.status"
+           " FROM variants v JOIN statements s ON s.id = v.statement_id")
     params: tuple[Any, ...] = ()
     if mode == "due":
         # Skip in SQL what is certainly not due: old variants (past every tier) checked within the old
@@ -78,10 +102,10 @@ def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: da
         max_age = max((limit for limit, _ in policy.tiers), default=timedelta(0))
         now_utc = now.astimezone(timezone.utc) if now.tzinfo else now.replace(tzinfo=timezone.utc)
         sql += _NOT_DUE_FILTER
-        params = ((now_utc - max_age - _MARGIN).isoformat(), (now_utc - policy.old_interval + _MARGIN).isoformat())
+        params = ((max_age + _MARGIN).total_seconds() / 86400, (now_utc - policy.old_interval + _MARGIN).isoformat())
     rows = db.conn.execute(sql, params).fetchall()
     due: list[tuple[datetime, dict[str, Any]]] = []
-    for sid, lang, url, etag, last_modified, checked, outcome, changed, first_seen, published in rows:
+    for sid, lang, url, etag, last_modified, checked, outcome, changed, first_seen, published, status in rows:
         if (langs and lang not in langs) or (site and not sid.startswith(site + ":")):
             continue
         item = {"statement_id": sid, "lang": lang, "url": url, "etag": etag, "last_modified": last_modified}
@@ -89,11 +113,10 @@ def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: da
         if mode == "all":
             due.append((last_checked, item))
             continue
-        reference = max(filter(None, [_parse(published), _parse(changed), _parse(first_seen)]), default=now)
-        interval = policy.pending_interval if outcome == "gone" else policy.interval(now - reference)
-        due_at = last_checked + interval
-        if due_at <= now:
-            due.append((due_at, item))
+        when = due_at(policy, last_checked=last_checked, published=_parse(published), changed=_parse(changed),
+                      first_seen=_parse(first_seen), pending=outcome == "gone" and status == "active")
+        if when <= now:
+            due.append((when, item))
     due.sort(key=lambda pair: pair[0])  # oldest-due first, so what does not fit is carried over fairly
     items = [item for _, item in due]
     return items[:limit] if limit is not None else items

@@ -325,7 +325,7 @@ def record_page(db: sqlite_utils.Database, run_id: int | None, record: Mapping[s
             conn.execute(
                 "UPDATE variants SET current_version=?, content_sha256=?, title=?, url=?,"
                 " last_changed_at=CASE WHEN ? THEN last_changed_at ELSE ? END WHERE statement_id=? AND lang=?",
-                (written, sha, record["title"], record["url"], rederived, now, sid, lang),
+                (written, sha, record["title"], record["url"], rederived or variant is None, now, sid, lang),
             )
         if written is None and fetch.outcome == "ok":
             fetch.outcome = "unchanged"

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from store.db import open_db
-from store.recheck import RecheckPolicy, _parse, parse_policy, variants_to_recheck
+from store.recheck import RecheckPolicy, _parse, due_at, parse_policy, variants_to_recheck
 from store.writes import transaction
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
@@ -15,14 +15,14 @@ def reference_due(db, now, policy):
     """The re-check rule evaluated row by row in Python, without the SQL prefilter."""
     rows = db.conn.execute(
         "SELECT v.statement_id, v.lang, v.last_checked_at, v.last_outcome, v.last_changed_at, v.first_seen_at,"
-        " s.published_at FROM variants v JOIN statements s ON s.id = v.statement_id").fetchall()
+        " s.published_at, v.status FROM variants v JOIN statements s ON s.id = v.statement_id").fetchall()
     due = []
-    for sid, lang, checked, outcome, changed, first_seen, published in rows:
+    for sid, lang, checked, outcome, changed, first_seen, published, status in rows:
         last_checked = _parse(checked) or _parse(first_seen) or now
-        reference = max(filter(None, [_parse(published), _parse(changed), _parse(first_seen)]), default=now)
-        interval = policy.pending_interval if outcome == "gone" else policy.interval(now - reference)
-        if last_checked + interval <= now:
-            due.append((last_checked + interval, (sid, lang)))
+        when = due_at(policy, last_checked=last_checked, published=_parse(published), changed=_parse(changed),
+                      first_seen=_parse(first_seen), pending=outcome == "gone" and status == "active")
+        if when <= now:
+            due.append((when, (sid, lang)))
     due.sort(key=lambda pair: pair[0])
     return [key for _, key in due]
 
@@ -41,11 +41,12 @@ def test_recheck_prefilter_selects_exactly_what_the_policy_says(tmp_path):
                          iso(NOW - published), iso(NOW - published)))
         db.conn.execute(
             "INSERT INTO variants (statement_id, lang, url, first_seen_at, last_checked_at, last_outcome,"
-            " last_changed_at) VALUES (?,?,?,?,?,?,?)",
+            " last_changed_at, status) VALUES (?,?,?,?,?,?,?,?)",
             (sid, "ru", f"https://mid.ru/ru/foreign_policy/news/{1000 + i}/?lang=ru", iso(NOW - published),
              iso(timedelta(days=rng.uniform(0, 60))) if rng.random() < 0.9 else None,
              rng.choice(["ok", "gone", "not_modified", None]),
-             iso(timedelta(days=rng.uniform(0, 400))) if rng.random() < 0.4 else None))
+             iso(timedelta(days=rng.uniform(0, 400))) if rng.random() < 0.4 else None,
+             "deleted" if rng.random() < 0.1 else "active"))
     for policy in (RecheckPolicy(), parse_policy("3h:0,1d:90m,7d:1d,30d:7d,*:90d"), parse_policy("*:5d")):
         for _ in range(10):
             now = NOW + timedelta(days=rng.uniform(-20, 60))

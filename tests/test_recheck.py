@@ -77,3 +77,31 @@ def test_policy_is_user_configurable():
     assert RecheckPolicy().interval(timedelta(days=90)) == timedelta(days=30)
     with pytest.raises(ValueError):
         parse_policy("soon:often")
+
+
+def test_a_backfill_of_old_statements_is_fresh_only_for_the_first_tier(db):
+    # Published two years ago, first met 4 hours ago, checked since: back to the monthly rhythm.
+    add(db, 1000050, timedelta(days=730), timedelta(hours=1))
+    db.conn.execute("UPDATE variants SET first_seen_at=? WHERE statement_id='mid.ru:1000050'",
+                    ((NOW - timedelta(hours=4)).isoformat(),))
+    # Met 1 hour ago: still confirmed on every cycle.
+    add(db, 1000051, timedelta(days=730), timedelta(minutes=10))
+    db.conn.execute("UPDATE variants SET first_seen_at=? WHERE statement_id='mid.ru:1000051'",
+                    ((NOW - timedelta(hours=1)).isoformat(),))
+    assert due_ids(db) == ["mid.ru:1000051"]
+
+
+def test_interval_follows_the_age_at_the_last_check(db):
+    # Checked at 23 h old (2-hourly tier), now 25.5 h old: due, not pushed into the daily tier.
+    add(db, 1000060, timedelta(hours=25, minutes=30), timedelta(hours=2, minutes=30))
+    assert due_ids(db) == ["mid.ru:1000060"]
+
+
+def test_confirmed_deletions_are_not_rechecked_every_cycle(db):
+    add(db, 1000070, timedelta(days=400), timedelta(days=2), outcome="gone")
+    db.conn.execute("UPDATE variants SET status='deleted' WHERE statement_id='mid.ru:1000070'")
+    assert due_ids(db) == []
+    # Just deleted (the deletion counts as a change): watched closely for a restore.
+    db.conn.execute("UPDATE variants SET last_changed_at=?, last_checked_at=? WHERE statement_id='mid.ru:1000070'",
+                    ((NOW - timedelta(hours=1)).isoformat(), (NOW - timedelta(minutes=30)).isoformat()))
+    assert due_ids(db) == ["mid.ru:1000070"]
