@@ -13,33 +13,10 @@ from typing import Any
 import click
 
 from scheduler.cli_divergence import after_run_hook, divergence_crawl_options
+from scheduler.durations import Duration
 from store.db import DEFAULT_DB, StoreError, open_db
 
 EXIT_FATAL = 3
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(text: str) -> timedelta:
-    """'0s', '90', '30m', '6h', '2d', '1w' -> timedelta; ValueError otherwise."""
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a duration (e.g. 30m, 6h, 2d, 0s)")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
-
-
-class Duration(click.ParamType):
-    name = "duration"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> timedelta:
-        if isinstance(value, timedelta):
-            return value
-        try:
-            return parse_duration(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
 
 def _open(db: str, *, create: bool = False) -> Any:
     try:

@@ -14,31 +14,18 @@ from typing import Any
 import click
 
 from scheduler.divergence.findings import KINDS, Config
+from scheduler.durations import Duration
 
 DEFAULT_EDIT_DELAY = "48h"
 DEFAULT_TRANSLATION_DELAY = "72h"
 
 
-class _Duration(click.ParamType):
-    name = "duration"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> timedelta:
-        from scheduler.cli import parse_duration  # loaded by the time options are parsed
-
-        if isinstance(value, timedelta):
-            return value
-        try:
-            return parse_duration(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-
 def _delay_options() -> list[Any]:
     return [
-        click.option("--divergence-after", "divergence_after", type=_Duration(), default=DEFAULT_EDIT_DELAY,
+        click.option("--divergence-after", "divergence_after", type=Duration(), default=DEFAULT_EDIT_DELAY,
                      show_default=True,
                      help="An edit of one language not followed in another within this long is a divergence."),
-        click.option("--translation-after", "translation_after", type=_Duration(), default=DEFAULT_TRANSLATION_DELAY,
+        click.option("--translation-after", "translation_after", type=Duration(), default=DEFAULT_TRANSLATION_DELAY,
                      show_default=True,
                      help="A speech, interview or briefing with no English version after this long is a divergence."),
     ]

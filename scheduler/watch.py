@@ -53,7 +53,7 @@ def make_trigger(every: str | None, cron: str | None) -> Any:
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
-    from scheduler.cli import parse_duration
+    from scheduler.durations import parse_duration
 
     if cron:
         try:

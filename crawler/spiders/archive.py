@@ -18,14 +18,13 @@ from typing import Any, Iterable, Iterator
 import scrapy
 from scrapy.http import Response
 
-from crawler.parsers import ChallengePage, ParseError, is_challenge
 from crawler.parsers.g1_article import parse_article as parse_g1_article
 from crawler.parsers.g1_listing import parse_listing as parse_g1_listing
 from crawler.parsers.g1_listing import parse_pager
 from crawler.parsers.g1_urls import (
     ARCHIVE_LANGS, ARCHIVE_SECTIONS, SITE, canonical_article_url, listing_url, split_g1_url,
 )
-from crawler.spiders.mid import FetchItem, MidSpider, Recheck, _decoded, rebase
+from crawler.spiders.mid import FetchItem, MidSpider, Recheck, rebase
 
 __all__ = ["ArchiveSpider", "DEFAULT_DELTA"]
 
@@ -101,27 +100,17 @@ class ArchiveSpider(MidSpider):
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         meta = response.meta
-        if response.status in (404, 410):
-            # Not every section exists in every language (the comments exist under /ru/ only).
-            yield FetchItem(self._fetch(response, "gone"))
+        # (The comments section exists under /ru/ only: other languages answer 404, recorded as 'gone'.)
+        items, parsed = self.read_index(
+            response, lambda text, url: (parse_g1_listing(text, url), parse_pager(text, url)))
+        yield from items
+        if parsed is None:
             return
-        text = _decoded(response).text
-        if is_challenge(text):
-            yield from self._challenge(response)
-            return
-        try:
-            entries = parse_g1_listing(text, response.url)
-            pager = parse_pager(text, response.url)
-        except ChallengePage:
-            yield from self._challenge(response)
-            return
-        except ParseError as exc:
-            yield FetchItem(self._fetch(response, "parse_error", error=str(exc)))
-            return
+        entries, pager = parsed
         yield FetchItem(self._fetch(response, "ok"), extra={"entries": len(entries), "pager": pager})
         too_old = False
         for entry in entries:
-            if self.since and entry.get("published_at") and entry["published_at"][:10] < self.since:
+            if self.too_old(entry):
                 too_old = True
                 continue
             want = self._want_article(entry["url"], meta["lang"])

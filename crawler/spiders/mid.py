@@ -166,28 +166,40 @@ class MidSpider(scrapy.Spider):
 
     # -- callbacks -------------------------------------------------------------------------------
 
+    def read_index(self, response: Response, parse: Any) -> tuple[list[Any], Any]:
+        """Read a listing or feed page with `parse`: returns (items to yield, the parsed page or None).
+
+        A 404 is 'gone' (not every section exists in every language, e.g. no English deputy
+        ministers' speeches), the anti-bot page is counted and retried, a page the parser refuses is
+        a parse error: none of them is ever taken for an empty list.
+        """
+        if response.status in (404, 410):
+            return [FetchItem(self._fetch(response, "gone"))], None
+        text = _decoded(response).text
+        try:
+            if is_challenge(text):
+                raise ChallengePage("anti-bot page")
+            parsed = parse(text, response.url)
+        except ChallengePage:
+            return list(self._challenge(response)), None
+        except ParseError as exc:
+            return [FetchItem(self._fetch(response, "parse_error", error=str(exc)))], None
+        return [], parsed
+
+    def too_old(self, entry: dict[str, Any]) -> bool:
+        """Published before --since (entries without a date are kept)."""
+        return bool(self.since and entry.get("published_at") and entry["published_at"][:10] < self.since)
+
     def parse_listing(self, response: Response) -> Iterator[Any]:
         meta = response.meta
-        if response.status in (404, 410):
-            # Not every section exists in every language (e.g. no English deputy ministers' speeches).
-            yield FetchItem(self._fetch(response, "gone"))
-            return
-        text = _decoded(response).text
-        if is_challenge(text):
-            yield from self._challenge(response)
-            return
-        try:
-            entries = parse_listing(text, response.url)
-        except ChallengePage:
-            yield from self._challenge(response)
-            return
-        except ParseError as exc:
-            yield FetchItem(self._fetch(response, "parse_error", error=str(exc)))
+        items, entries = self.read_index(response, parse_listing)
+        yield from items
+        if entries is None:
             return
         yield FetchItem(self._fetch(response, "ok"), extra={"entries": len(entries)})
         too_old = False
         for entry in entries:
-            if self.since and entry.get("published_at") and entry["published_at"][:10] < self.since:
+            if self.too_old(entry):
                 too_old = True
                 continue
             want = self._want_article(entry["url"], meta["lang"])
@@ -203,24 +215,13 @@ class MidSpider(scrapy.Spider):
             )
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
-        if response.status in (404, 410):
-            yield FetchItem(self._fetch(response, "gone"))
-            return
-        text = _decoded(response).text
-        if is_challenge(text):
-            yield from self._challenge(response)
-            return
-        try:
-            entries = parse_feed(text, response.url)
-        except ChallengePage:
-            yield from self._challenge(response)
-            return
-        except ParseError as exc:
-            yield FetchItem(self._fetch(response, "parse_error", error=str(exc)))
+        items, entries = self.read_index(response, parse_feed)
+        yield from items
+        if entries is None:
             return
         yield FetchItem(self._fetch(response, "ok"), extra={"entries": len(entries)})
         for entry in entries:
-            if self.since and entry.get("published_at") and entry["published_at"][:10] < self.since:
+            if self.too_old(entry):
                 continue
             want = self._want_article(entry["url"], response.meta["lang"])
             if want:
