@@ -95,7 +95,7 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
     from crawler.dates import parse_since
     from store.db import StoreError, open_db
     from store.recheck import RecheckPolicy, parse_policy, variants_to_recheck
-    from store.writes import start_run
+    from store.writes import close_orphaned_runs, start_run
 
     # Validate everything before touching the database: bad arguments write nothing.
     base_url = base_url or f"https://{site}"
@@ -148,9 +148,12 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
         sys.exit(EXIT_FATAL)
     try:
         if run_id is None:
+            close_orphaned_runs(store)
+            # The parent that asked for the run id finishes the run; without one, this process does.
             run_id = start_run(store, command=command_name, base_url=base_url, options={
                 "site": site, "section": list(section_keys), "lang": list(langs), "since": since,
-                "max_pages": max_pages, "delay": delay, "ignore_robots": ignore_robots, "recheck": recheck})
+                "max_pages": max_pages, "delay": delay, "ignore_robots": ignore_robots, "recheck": recheck},
+                owner_pid=os.getppid() if run_id_file else os.getpid())
         if run_id_file:
             Path(run_id_file).write_text(str(run_id))
     except (sqlite3.OperationalError, OSError) as exc:

@@ -70,7 +70,8 @@ def run_demo(out_dir: Path, *, keep_serving: bool = False) -> int:
         click.echo(f"  crawl changes --db {db_path} --diff")
         click.echo(f"  crawl status --db {db_path}")
         click.echo(f"  sqlite3 {db_path} 'select statement_id, lang, title from variants'")
-        click.echo(f"  datasette {db_path}        (pip install 'ministry-watch[serve]')")
+        click.echo(f"  crawl divergences --db {db_path} --all")
+        click.echo(f"  crawl serve --db {db_path}     (Datasette with search and views; make installs it)")
         click.echo(f"  Atom feed: {out_dir / 'changes.atom'}   JSON lines: {out_dir / 'changes.jsonl'}")
         if keep_serving:
             click.echo(f"\nMirror still serving at {server.base_url}; Ctrl-C to stop.")

@@ -50,14 +50,16 @@ def detect_changes(db: sqlite_utils.Database, run_id: int | None = None,
     if run_id is None:
         targets = db.conn.execute("SELECT statement_id, lang FROM variants ORDER BY statement_id, lang").fetchall()
     else:
-        # This run's variants, and those of runs that never finished: a crash between writing a version and
-        # detecting its change must delay the change by one run, not until the variant is next re-checked.
+        # This run's variants, and those of runs that did not end well since the last good one (never
+        # finished, or closed as interrupted after their process died): a crash between writing a version
+        # and detecting its change must delay the change by one run, not until the next re-check.
         targets = db.conn.execute(
             "SELECT DISTINCT statement_id, lang FROM fetches WHERE run_id=? AND statement_id IS NOT NULL"
             " UNION SELECT DISTINCT statement_id, lang FROM versions WHERE run_id=?"
             " UNION SELECT DISTINCT statement_id, lang FROM versions WHERE run_id IN"
-            " (SELECT id FROM runs WHERE finished_at IS NULL AND id<>?) ORDER BY 1, 2",
-            (run_id, run_id, run_id),
+            " (SELECT id FROM runs WHERE id<>? AND (finished_at IS NULL OR status<>'ok')"
+            "  AND id > coalesce((SELECT max(id) FROM runs WHERE status='ok' AND id<?), 0)) ORDER BY 1, 2",
+            (run_id, run_id, run_id, run_id),
         ).fetchall()
     written: list[int] = []
     for sid, lang in targets:

@@ -328,6 +328,10 @@ MIGRATIONS: list[str] = [
         WHERE d.resolved_at IS NULL
         ORDER BY d.detected_at DESC, d.id DESC;
     """,
+    # 4: the process that owns a run, so a run whose owner died (SIGKILL, power cut) can be closed
+    """
+    ALTER TABLE runs ADD COLUMN owner_pid INTEGER;      -- the process that finishes the run
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

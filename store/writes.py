@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -72,14 +73,41 @@ def transaction(db: sqlite_utils.Database) -> Iterator[None]:
 
 
 def start_run(db: sqlite_utils.Database, *, command: str, base_url: str | None,
-              options: Mapping[str, Any] | None = None) -> int:
-    """Insert a run row in state 'running' and return its id."""
+              options: Mapping[str, Any] | None = None, owner_pid: int | None = None) -> int:
+    """Insert a run row in state 'running' and return its id; `owner_pid` is the process that will close it."""
     with transaction(db):
         cur = db.conn.execute(
-            "INSERT INTO runs (started_at, status, command, base_url, options) VALUES (?, 'running', ?, ?, ?)",
-            (utcnow(), command, base_url, json.dumps(dict(options or {}), ensure_ascii=False, default=str)),
+            "INSERT INTO runs (started_at, status, command, base_url, options, owner_pid)"
+            " VALUES (?, 'running', ?, ?, ?, ?)",
+            (utcnow(), command, base_url, json.dumps(dict(options or {}), ensure_ascii=False, default=str),
+             owner_pid),
         )
     return int(cur.lastrowid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def close_orphaned_runs(db: sqlite_utils.Database) -> list[int]:
+    """Close runs left 'running' by a process that no longer exists (killed, crashed, machine restarted).
+
+    Their pages are already stored (each page is atomic) and detection picks up their versions; only
+    the run row was never finished. Runs without a recorded owner are left alone.
+    """
+    closed = []
+    for run_id, pid in db.conn.execute(
+            "SELECT id, owner_pid FROM runs WHERE status='running' AND owner_pid IS NOT NULL").fetchall():
+        if not _alive(int(pid)):
+            finish_run(db, int(run_id), "interrupted", "the process running it died (killed or crashed)")
+            closed.append(int(run_id))
+    return closed
 
 
 def finish_run(db: sqlite_utils.Database, run_id: int, status: str, message: str | None = None) -> dict[str, Any]:

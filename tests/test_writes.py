@@ -1,5 +1,6 @@
 """store.writes: versions only on content change, atomic pages, re-derived versions on parser upgrades."""
 import json
+import os
 
 import pytest
 
@@ -102,3 +103,21 @@ def test_finish_run_counts(db):
     record_fetch(db, run, fetch(1975319, "en", "challenge", 200))
     row = finish_run(db, run, "ok")
     assert (row["pages_fetched"], row["statements_new"], row["versions_new"], row["challenge_pages"]) == (2, 1, 1, 1)
+
+
+def test_runs_orphaned_by_a_dead_process_are_closed_as_interrupted(db):
+    import subprocess
+    import sys
+
+    from store.writes import close_orphaned_runs
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    orphan = start_run(db, command="run", base_url="x", owner_pid=dead.pid)
+    alive = start_run(db, command="run", base_url="x", owner_pid=os.getpid())
+    legacy = start_run(db, command="run", base_url="x")
+    record_page(db, orphan, record(), ok_fetch(record()))
+    assert close_orphaned_runs(db) == [orphan]
+    rows = dict(db.conn.execute("SELECT id, status FROM runs").fetchall())
+    assert rows == {orphan: "interrupted", alive: "running", legacy: "running"}
+    assert db.conn.execute("SELECT versions_new FROM runs WHERE id=?", (orphan,)).fetchone()[0] == 1
