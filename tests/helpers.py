@@ -1,6 +1,9 @@
 """Test helpers: build article records and fetches without the network."""
 from __future__ import annotations
 
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +51,21 @@ def copy_archive(db: Path, dest: Path) -> Path:
     if warc.exists():
         shutil.copytree(warc, dest / warc.name)
     return dest / db.name
+
+
+def run_cli(*args: str, check: bool = True, timeout: float = 240) -> "subprocess.CompletedProcess[str]":
+    """Run the `crawl` command line in a subprocess (as a user would); fail loudly unless it exits 0."""
+    proc = subprocess.run([sys.executable, "-m", "scheduler.cli", *args], capture_output=True, text=True,
+                          timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def query(db: "str | Path", sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Rows of one query on a database file, through a connection of its own."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()

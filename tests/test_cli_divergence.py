@@ -2,32 +2,15 @@
 'divergence-edit'), see the finding after the configured delay, edit the English to match
 ('divergence-fixed'), see it resolved; `crawl divergences` and `crawl diff --against`."""
 import json
-import sqlite3
-import subprocess
-import sys
 
 import pytest
 
 from fixtures.server import MirrorServer
+from tests.helpers import run_cli as crawl, query as rows
 
 EDITED = "mid.ru:1968405"
 # Real pages the mirror serves in Russian only although their kind is usually translated.
 RU_ONLY = {"mid.ru:1975319", "mid.ru:1975336"}
-
-
-def crawl(*args, check=True):
-    proc = subprocess.run([sys.executable, "-m", "scheduler.cli", *args], capture_output=True, text=True, timeout=240)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def rows(db, sql, *params):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def open_findings(db):

@@ -1,28 +1,11 @@
 """`crawl run` end to end: a real crawl of the fixture server in a subprocess, then the database is checked."""
 import json
 import socket
-import sqlite3
-import subprocess
-import sys
 
 import pytest
 
 from fixtures.server import MirrorServer
-
-
-def crawl(*args, check=True):
-    proc = subprocess.run([sys.executable, "-m", "scheduler.cli", *args], capture_output=True, text=True, timeout=240)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def rows(db, sql, *params):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+from tests.helpers import run_cli as crawl, query as rows
 
 
 @pytest.fixture(scope="module")

@@ -1,23 +1,7 @@
 """`crawl run --site archive.mid.ru` end to end against the mirror of the older portal."""
-import sqlite3
-import subprocess
-import sys
 
 from fixtures.server import MirrorServer
-
-
-def crawl(*args):
-    proc = subprocess.run([sys.executable, "-m", "scheduler.cli", *args], capture_output=True, text=True, timeout=240)
-    assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}"
-    return proc
-
-
-def rows(db, sql):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+from tests.helpers import run_cli as crawl, query as rows
 
 
 def test_archive_crawl_five_variants_paging_and_change_detection(tmp_path):

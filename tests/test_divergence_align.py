@@ -1,6 +1,5 @@
 """Paragraph alignment between language variants (scheduler/divergence/align.py, anchors.py)."""
 import json
-from collections import Counter
 from pathlib import Path
 
 import pytest

@@ -2,21 +2,13 @@
 import csv
 import io
 import json
-import sqlite3
 import subprocess
 import sys
 
 from click.testing import CliRunner
 
 from scheduler.cli import main
-
-
-def q(db, sql, *params):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+from tests.helpers import query as q
 
 
 def export(db, *args):

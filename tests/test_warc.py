@@ -1,7 +1,6 @@
 """WARC evidence archive: request/response records warcio reads back, revisits for identical payloads,
 rotation by size, and every version of a real crawl pointing at a record whose digest matches."""
 import gzip
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from store.db import open_db
 from store.warc import WarcArchive, WarcError, load_payload, payload_digest, read_record, resolve
 from store.writes import record_page
 from tests.helpers import ok_fetch, record
+from tests.helpers import query as q
 
 
 @pytest.fixture
@@ -124,13 +124,6 @@ def test_version_written_from_warc_keeps_no_raw_copy_and_reparses_from_warc(db):
 
 
 # -- against a real crawl of the fixture server ------------------------------------------------------
-
-def q(db, sql, *params):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def test_crawl_archives_every_article_response(archive_db):
