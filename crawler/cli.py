@@ -94,7 +94,7 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
 
     from crawler.dates import parse_since
     from store.db import StoreError, open_db
-    from store.recheck import RecheckPolicy, parse_policy, variants_to_recheck
+    from store.recheck import RecheckPolicy, absent_index_pages, parse_policy, variants_to_recheck
     from store.writes import close_orphaned_runs, start_run
 
     # Validate everything before touching the database: bad arguments write nothing.
@@ -164,6 +164,7 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
     if workers > 1 and shard_of is None:
         store.conn.close()
         sys.exit(_run_workers(db, run_id, workers, base_url))
+    absent = absent_index_pages(store)
     known = [(int(sid.split(":", 1)[1]), lang) for sid, lang in
              store.conn.execute("SELECT statement_id, lang FROM variants WHERE statement_id LIKE ? || ':%'", (site,))]
     rechecks = [Recheck(**row) for row in variants_to_recheck(
@@ -184,7 +185,7 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
     spider = process.create_crawler(ArchiveSpider if site == "archive.mid.ru" else MidSpider)
     process.crawl(spider, base_url=base_url, section_keys=list(section_keys) or None,
                   langs=list(langs) or None, since=since, max_pages=max_pages, rechecks=rechecks,
-                  discover=not no_discover, known=known, **extra)
+                  discover=not no_discover, known=known, absent=absent, **extra)
     process.start()
     failure = spider.stats.get_value(STORE_ERROR_STAT) if spider.stats is not None else None
     if failure:

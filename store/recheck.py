@@ -146,3 +146,20 @@ def parse_policy(text: str) -> RecheckPolicy:
             tiers.append((_duration(age), _duration(every)))
     tiers.sort(key=lambda t: t[0])
     return RecheckPolicy(tiers=tuple(tiers), old_interval=old)
+
+
+def absent_index_pages(db: sqlite_utils.Database, *, now: datetime | None = None,
+                       retry_after: timedelta = timedelta(days=1)) -> list[str]:
+    """Listing and feed URLs whose last answer, within `retry_after`, was 404/410.
+
+    Not every section exists in every language; asking for those listings on every cycle would spend
+    most of the site's request budget on known 404s. They are asked again once `retry_after` has passed.
+    """
+    now = now or datetime.now(timezone.utc)
+    last: dict[str, str] = {}
+    for url, outcome in db.conn.execute(
+            "SELECT url, outcome FROM fetches WHERE page_type IN ('listing', 'feed')"
+            " AND run_id IN (SELECT id FROM runs WHERE started_at >= ?) ORDER BY id",
+            ((now - retry_after).astimezone(timezone.utc).isoformat(),)):
+        last[url] = outcome
+    return [url for url, outcome in last.items() if outcome == "gone"]

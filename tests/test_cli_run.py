@@ -132,3 +132,11 @@ def test_paging_forbidden_by_robots_is_skipped_and_reported(tmp_path):
         rude = crawl(*base, "--ignore-robots")
         assert "--ignore-robots" in rude.stderr or "robots" in rude.stderr
         assert [p for _, p, _ in server.requests if "PAGEN_1=2" in p]
+
+
+def test_listings_that_answer_404_are_not_asked_again_every_run(crawled):
+    # The mirror has no 'answers' section: asked in the first run, then left alone for a day.
+    asked = [p for _, p, _ in crawled["requests"] if p == "/ru/press_service/spokesman/answers/"]
+    assert len(asked) == 1
+    news = [p for _, p, _ in crawled["requests"] if p == "/ru/foreign_policy/news/"]
+    assert len(news) == 4

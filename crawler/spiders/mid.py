@@ -65,6 +65,11 @@ def with_lang(url: str, lang: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
+def _path_query(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def article_id(url: str) -> int | None:
     """The numeric id in an article path (/<ui>/<section>/<id>/), or None."""
     for segment in reversed([s for s in urlsplit(url).path.split("/") if s]):
@@ -82,7 +87,7 @@ class MidSpider(scrapy.Spider):
     def __init__(self, base_url: str = "https://mid.ru", section_keys: Iterable[str] | None = None,
                  langs: Iterable[str] | None = None, since: str | None = None, max_pages: int = 1,
                  rechecks: Iterable[Recheck] = (), discover: bool = True, feeds: bool = True,
-                 known: Iterable[tuple[int, str]] = (), shard: tuple[int, int] | None = None,
+                 known: Iterable[tuple[int, str]] = (), absent: Iterable[str] = (), shard: tuple[int, int] | None = None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         # (index, count) with --workers: only statements with id % count == index are fetched here.
@@ -99,11 +104,15 @@ class MidSpider(scrapy.Spider):
         # Variants we already have are fetched only when the re-check policy says they are due (they
         # come in `rechecks`); a listing showing them again is no reason to spend a request on the site.
         self.seen: set[tuple[int, str]] = set(known)
+        # Listing and feed pages (path and query, any host) that answered 404 lately; not asked again yet.
+        self.absent: set[str] = {_path_query(url) for url in absent}
 
     # -- what to fetch ---------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for request in self.start_requests_list():
+            if request.meta.get("page_type") in ("listing", "feed") and _path_query(request.url) in self.absent:
+                continue  # answered 404 recently: this section does not exist in this language
             yield request
 
     def start_requests_list(self) -> list[scrapy.Request]:
