@@ -194,14 +194,9 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
         sys.exit(EXIT_FATAL)
     if shard_of is not None:
         return  # the parent process checks the run as a whole
-    store = open_db(db)
-    reached, unreachable = store.conn.execute(
-        "SELECT sum(http_status IS NOT NULL), sum(outcome IN ('connection_error','timeout')) FROM fetches WHERE run_id=?",
-        (run_id,),
-    ).fetchone()
-    store.conn.close()
-    if not reached and unreachable:
-        click.echo(f"error: cannot reach {base_url} ({unreachable} requests failed to connect)", err=True)
+    unreachable = _unreachable(db, run_id, base_url)
+    if unreachable:
+        click.echo(unreachable, err=True)
         sys.exit(EXIT_FATAL)
 
 
@@ -242,18 +237,27 @@ def _run_workers(db: str, run_id: int, workers: int, base_url: str) -> int:
         code = code or proc.returncode
     if code:
         return code
+    unreachable = _unreachable(db, run_id, base_url)
+    if unreachable:
+        click.echo(unreachable, err=True)
+        return EXIT_FATAL
+    return 0
+
+
+def _unreachable(db: str, run_id: int, base_url: str) -> str | None:
+    """The one-line error when no request of the run got any HTTP answer and some failed to connect."""
     from store.db import open_db
 
     store = open_db(db)
-    reached, unreachable = store.conn.execute(
-        "SELECT sum(http_status IS NOT NULL), sum(outcome IN ('connection_error','timeout')) FROM fetches WHERE run_id=?",
-        (run_id,),
-    ).fetchone()
-    store.conn.close()
-    if not reached and unreachable:
-        click.echo(f"error: cannot reach {base_url} ({unreachable} requests failed to connect)", err=True)
-        return EXIT_FATAL
-    return 0
+    try:
+        reached, failed = store.conn.execute(
+            "SELECT sum(http_status IS NOT NULL), sum(outcome IN ('connection_error','timeout'))"
+            " FROM fetches WHERE run_id=?", (run_id,)).fetchone()
+    finally:
+        store.conn.close()
+    if not reached and failed:
+        return f"error: cannot reach {base_url} ({failed} requests failed to connect)"
+    return None
 
 
 # -- evidence archive (issue 6) ----------------------------------------------------------------------

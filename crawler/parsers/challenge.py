@@ -41,3 +41,16 @@ def is_challenge(html: str | bytes | None) -> bool:
     if not marked:
         return False
     return _CONTENT_MARKERS.search(html) is None
+
+
+def ensure_document(html: "str | bytes") -> str:
+    """The page as text, or ParseError: an empty document is not an article, the anti-bot page is a challenge."""
+    from .errors import ChallengePage, NotAnArticle
+
+    if isinstance(html, bytes):
+        html = html.decode("utf-8", "replace")
+    if not html or not html.strip():
+        raise NotAnArticle("empty document")
+    if is_challenge(html):
+        raise ChallengePage("anti-bot interstitial")
+    return html

@@ -51,8 +51,8 @@ from crawler.dates import parse_display_date_historic
 from crawler.sections import classify_kind
 from crawler.text import element_text, normalize_text
 
-from .challenge import is_challenge
-from .errors import ChallengePage, NotAnArticle
+from .challenge import ensure_document
+from .errors import NotAnArticle
 from .g1_urls import (
     ARCHIVE_LANGS, SITE, canonical_article_url, locale_to_lang, prefix_of, split_g1_url,
 )
@@ -360,12 +360,7 @@ def _is_chrome_line(text: str) -> bool:
 
 def parse_article(html: str | bytes, url: str) -> dict:
     """Parse one G1 article page into the record of ``docs/ARCHITECTURE.md``."""
-    if isinstance(html, bytes):
-        html = html.decode("utf-8", "replace")
-    if not html or not html.strip():
-        raise NotAnArticle("empty document")
-    if is_challenge(html):
-        raise ChallengePage("anti-bot interstitial")
+    html = ensure_document(html)
 
     soup = BeautifulSoup(html, "lxml")
     root = _main_column(soup)

@@ -89,8 +89,8 @@ from crawler.sections import classify_kind, split_article_path
 from crawler.text import BLOCK_TAGS, BREAK, element_text, normalize_text, text_runs
 
 from ._urls import absolute, path_id, query_id, query_lang
-from .challenge import is_challenge
-from .errors import ChallengePage, NotAnArticle
+from .challenge import ensure_document
+from .errors import NotAnArticle
 
 __all__ = ["PARSER_VERSION", "parse_article", "extract_paragraphs"]
 
@@ -189,12 +189,7 @@ def _has_class(el: Tag, name: str) -> bool:
 
 def parse_article(html: str | bytes, url: str) -> dict:
     """Parse one article page into the record described in ``docs/ARCHITECTURE.md``."""
-    if isinstance(html, bytes):
-        html = html.decode("utf-8", "replace")
-    if not html or not html.strip():
-        raise NotAnArticle("empty document")
-    if is_challenge(html):
-        raise ChallengePage("anti-bot interstitial")
+    html = ensure_document(html)
 
     soup = BeautifulSoup(html, "lxml", parse_only=_STRAINER)
     tags = [t for t in soup.descendants if isinstance(t, Tag)]

@@ -24,7 +24,7 @@ from crawler.parsers.g1_listing import parse_pager
 from crawler.parsers.g1_urls import (
     ARCHIVE_LANGS, ARCHIVE_SECTIONS, SITE, canonical_article_url, listing_url, split_g1_url,
 )
-from crawler.spiders.mid import FetchItem, MidSpider, Recheck, rebase
+from crawler.spiders.mid import FetchItem, MidSpider, Recheck
 
 __all__ = ["ArchiveSpider", "DEFAULT_DELTA"]
 
@@ -108,14 +108,8 @@ class ArchiveSpider(MidSpider):
             return
         entries, pager = parsed
         yield FetchItem(self._fetch(response, "ok"), extra={"entries": len(entries), "pager": pager})
-        too_old = False
-        for entry in entries:
-            if self.too_old(entry):
-                too_old = True
-                continue
-            want = self._want_article(entry["url"], meta["lang"])
-            if want:
-                yield self._article_request(rebase(entry["url"], self.base_url), meta["lang"], want[0])
+        requests, too_old = self.follow_entries(entries, meta["lang"])
+        yield from requests
         page = meta["page"]
         if pager["last"] is not None:
             more = page < pager["last"]

@@ -199,6 +199,19 @@ class MidSpider(scrapy.Spider):
         """Published before --since (entries without a date are kept)."""
         return bool(self.since and entry.get("published_at") and entry["published_at"][:10] < self.since)
 
+    def follow_entries(self, entries: list[dict[str, Any]], lang: str) -> tuple[list[scrapy.Request], bool]:
+        """Article requests for the listed entries not fetched yet, and whether any was older than --since."""
+        requests: list[scrapy.Request] = []
+        too_old = False
+        for entry in entries:
+            if self.too_old(entry):
+                too_old = True
+                continue
+            want = self._want_article(entry["url"], lang)
+            if want:
+                requests.append(self._article_request(rebase(entry["url"], self.base_url), lang, want[0]))
+        return requests, too_old
+
     def parse_listing(self, response: Response) -> Iterator[Any]:
         meta = response.meta
         items, entries = self.read_index(response, parse_listing)
@@ -206,14 +219,8 @@ class MidSpider(scrapy.Spider):
         if entries is None:
             return
         yield FetchItem(self._fetch(response, "ok"), extra={"entries": len(entries)})
-        too_old = False
-        for entry in entries:
-            if self.too_old(entry):
-                too_old = True
-                continue
-            want = self._want_article(entry["url"], meta["lang"])
-            if want:
-                yield self._article_request(rebase(entry["url"], self.base_url), meta["lang"], want[0])
+        requests, too_old = self.follow_entries(entries, meta["lang"])
+        yield from requests
         if entries and not too_old and meta["page"] < self.max_pages:
             page = meta["page"] + 1
             path = sections.listing_path(meta["section"], meta["lang"])
@@ -229,12 +236,7 @@ class MidSpider(scrapy.Spider):
         if entries is None:
             return
         yield FetchItem(self._fetch(response, "ok"), extra={"entries": len(entries)})
-        for entry in entries:
-            if self.too_old(entry):
-                continue
-            want = self._want_article(entry["url"], response.meta["lang"])
-            if want:
-                yield self._article_request(rebase(entry["url"], self.base_url), response.meta["lang"], want[0])
+        yield from self.follow_entries(entries, response.meta["lang"])[0]
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         status = response.status
