@@ -49,7 +49,7 @@ from bs4.element import NavigableString, Tag
 
 from crawler.dates import parse_display_date_historic
 from crawler.sections import classify_kind
-from crawler.text import element_text, normalize_text
+from crawler.text import element_text, join_paragraphs, normalize_text
 
 from .challenge import ensure_document
 from .errors import NotAnArticle
@@ -416,8 +416,7 @@ def parse_article(html: str | bytes, url: str) -> dict:
                   if p["speaker"] is not None or not _is_chrome_line(p["text"])]
     if not paragraphs:
         raise NotAnArticle("empty body")
-    body = "\n\n".join(f"{p['speaker']}: {p['text']}" if p["speaker"] else p["text"]
-                       for p in paragraphs)
+    body = join_paragraphs(paragraphs)
     return {
         "site": SITE,
         "source_id": asset_id,

@@ -86,7 +86,7 @@ from bs4.element import NavigableString, PageElement, Tag
 
 from crawler.dates import parse_display_date
 from crawler.sections import classify_kind, split_article_path
-from crawler.text import BLOCK_TAGS, BREAK, element_text, normalize_text, text_runs
+from crawler.text import BLOCK_TAGS, BREAK, element_text, join_paragraphs, normalize_text, text_runs
 
 from ._urls import absolute, path_id, query_id, query_lang
 from .challenge import ensure_document
@@ -266,9 +266,7 @@ def parse_article(html: str | bytes, url: str) -> dict:
     if not paragraphs:
         raise NotAnArticle("empty body")
 
-    body = "\n\n".join(
-        f"{p['speaker']}: {p['text']}" if p["speaker"] else p["text"] for p in paragraphs
-    )
+    body = join_paragraphs(paragraphs)
     return {
         "site": SITE,
         "source_id": source_id,
