@@ -258,10 +258,6 @@ class MidSpider(scrapy.Spider):
         if status != 200:
             yield FetchItem(self._fetch(response, "error", error=f"HTTP {status}"))
             return
-        if self._redirected_away(response):
-            # The article URL now lands on a listing or the home page: the way the site removes pages.
-            yield FetchItem(self._fetch(response, "gone", error=f"redirected to {response.url}"))
-            return
         decoded = _decoded(response)
         text = decoded.text
         if is_challenge(text):
@@ -361,11 +357,6 @@ class MidSpider(scrapy.Spider):
             yield FetchItem(self._fetch(response, "gone", error=f"redirected to {target}"[:500]))
             return
         yield FetchItem(self._fetch(response, "error", error=f"redirected to {target}"[:500]))
-
-    def _redirected_away(self, response: Response) -> bool:
-        if not response.meta.get("redirect_urls"):
-            return False
-        return self.source_id_of(response.url) != response.meta.get("source_id")
 
     def _fetch(self, response: Response, outcome: str, *, error: str | None = None,
                keep_body: bool = False) -> Fetch:
