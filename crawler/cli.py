@@ -80,6 +80,9 @@ def parse(file: str, url: str) -> None:
 @click.option("--max-requests", type=int, default=None, help="Cap on re-checks this run (the rest wait).")
 @click.option("--policy", default=None, help="Re-check policy AGE:EVERY,... (see store/recheck.py).")
 @click.option("--no-discover", is_flag=True, help="Only re-check known variants.")
+@click.option("--discovery", "discovery", default="adaptive", show_default=True,
+              type=click.Choice(["adaptive", "all"]),
+              help="Listings and feeds to ask for: adaptive (quiet ones less often, see store/discovery.py) or all.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1,
               help="Crawler processes sharing the work by statement id (for mirrors and backfills).")
 @click.option("--shard", default=None, hidden=True, help="I/N: this process takes ids with id %% N == I.")
@@ -87,14 +90,15 @@ def parse(file: str, url: str) -> None:
 @click.option("-v", "--verbose", count=True)
 def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str, site: str, base_url: str | None, section_keys: tuple[str, ...], langs: tuple[str, ...],
         since: str | None, max_pages: int, delay: float, timeout: float, retries: int, ignore_robots: bool,
-        recheck: str, max_requests: int | None, policy: str | None, no_discover: bool, workers: int, shard: str | None,
+        recheck: str, max_requests: int | None, policy: str | None, no_discover: bool, discovery: str, workers: int, shard: str | None,
         progress: bool | None, verbose: int) -> None:
     """Run one crawl into DB (the parent process runs detection and closes the run)."""
     from urllib.parse import urlsplit
 
     from crawler.dates import parse_since
     from store.db import StoreError, open_db
-    from store.recheck import RecheckPolicy, absent_index_pages, parse_policy, variants_to_recheck
+    from store.discovery import index_pages_not_due, parse_discovery_policy
+    from store.recheck import RecheckPolicy, parse_policy, variants_to_recheck
     from store.writes import close_orphaned_runs, start_run
 
     # Validate everything before touching the database: bad arguments write nothing.
@@ -121,6 +125,10 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
         recheck_policy = parse_policy(policy) if policy else RecheckPolicy()
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--policy")
+    try:
+        index_policy = parse_discovery_policy(discovery)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--discovery")
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise click.BadParameter(f"{base_url!r} is not an http(s) URL", param_hint="--base-url")
@@ -164,7 +172,7 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
     if workers > 1 and shard_of is None:
         store.conn.close()
         sys.exit(_run_workers(db, run_id, workers, base_url))
-    absent = absent_index_pages(store)
+    skip_index = index_pages_not_due(store, policy=index_policy)
     known = [(int(sid.split(":", 1)[1]), lang) for sid, lang in
              store.conn.execute("SELECT statement_id, lang FROM variants WHERE statement_id LIKE ? || ':%'", (site,))]
     rechecks = [Recheck(**row) for row in variants_to_recheck(
@@ -185,7 +193,7 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
     spider = process.create_crawler(ArchiveSpider if site == "archive.mid.ru" else MidSpider)
     process.crawl(spider, base_url=base_url, section_keys=list(section_keys) or None,
                   langs=list(langs) or None, since=since, max_pages=max_pages, rechecks=rechecks,
-                  discover=not no_discover, known=known, absent=absent, **extra)
+                  discover=not no_discover, known=known, skip_index=skip_index, **extra)
     process.start()
     failure = spider.stats.get_value(STORE_ERROR_STAT) if spider.stats is not None else None
     if failure:

@@ -46,4 +46,10 @@ def crawl_settings(*, db: str, run_id: int | None, delay: float = 1.0, ignore_ro
         "DOWNLOAD_MAXSIZE": 20 * 1024 * 1024,
         "DOWNLOAD_WARNSIZE": 0,
         "DEPTH_LIMIT": 0,
+        # A page yields at most one item: Scrapy's default of 100 parallel item workers costs 100 asyncio
+        # tasks per response for nothing.
+        "CONCURRENT_ITEMS": 1,
+        # Scrapy re-reads and parses the callback's source (inspect + ast) to warn about `return value` in
+        # generators, and its cache misses on bound methods: a measurable share of a mirror crawl.
+        "WARN_ON_GENERATOR_RETURN_VALUE": False,
     }

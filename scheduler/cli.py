@@ -50,7 +50,10 @@ def crawl_options(func: Any) -> Any:
         click.option("--max-requests", type=int, default=None,
                      help="At most this many re-checks per run; the rest are carried over, oldest-due first."),
         click.option("--policy", default=None,
-                     help="Re-check policy AGE:EVERY,... Default '3h:0,1d:2h,7d:1d,30d:7d,*:30d'."),
+                     help="Re-check policy AGE:EVERY,... Default '3h:0,1d:2h,7d:1d,30d:7d,*:90d'."),
+        click.option("--discovery", type=click.Choice(["adaptive", "all"]), default="adaptive", show_default=True,
+                     help="Listings and feeds each run: adaptive (Russian ones that changed today every run, "
+                          "quiet ones and translations' listings less often; 404s daily) or all."),
         click.option("--workers", type=click.IntRange(1, 64), default=None,
                      help="Crawler processes sharing the work (one per core; for mirrors and backfills)."),
         click.option("--delete-after-checks", type=int, default=2, show_default=True,
@@ -70,7 +73,7 @@ def crawl_options(func: Any) -> Any:
 
 
 CHILD_KEYS = ("site", "base_url", "section", "lang", "since", "max_pages", "delay", "timeout", "retries", "ignore_robots",
-              "recheck", "max_requests", "policy", "workers")
+              "recheck", "max_requests", "policy", "discovery", "workers")
 
 
 def child_options(params: dict[str, Any]) -> dict[str, Any]:

@@ -332,6 +332,22 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE runs ADD COLUMN owner_pid INTEGER;      -- the process that finishes the run
     """,
+    # 5: discovery pages (listing page 1, feeds) and when their list of entries last changed, so quiet
+    # ones are asked less often (store/discovery.py)
+    """
+    CREATE TABLE index_pages (
+        path TEXT PRIMARY KEY,                     -- path and query, host-independent (/ru/rss.php)
+        page_type TEXT NOT NULL,                   -- listing | feed
+        lang TEXT,
+        first_fetched_at TEXT NOT NULL,            -- UTC
+        last_fetched_at TEXT NOT NULL,             -- UTC, any outcome
+        last_outcome TEXT NOT NULL,                -- see store/writes.py OUTCOMES
+        last_ok_at TEXT,                           -- UTC, last time it answered with a list
+        entries INTEGER,                           -- entries listed at last_ok_at
+        entries_digest TEXT,                       -- sha1 of the listed entry URLs, in order
+        last_changed_at TEXT                       -- UTC, when the list of entries last changed (or was first read)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

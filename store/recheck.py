@@ -15,7 +15,7 @@ DEFAULT_TIERS: tuple[tuple[timedelta, timedelta], ...] = (
     (timedelta(days=7), timedelta(days=1)),
     (timedelta(days=30), timedelta(days=7)),
 )
-DEFAULT_OLD_INTERVAL = timedelta(days=30)
+DEFAULT_OLD_INTERVAL = timedelta(days=90)
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,9 @@ def _parse(ts: str | None) -> datetime | None:
 
 
 _MARGIN = timedelta(seconds=1)
+# A variant first seen this long after its statement appeared on the site later (a late translation),
+# rather than in the same crawl as the statement (a backfill, a first crawl).
+LATE_VARIANT = timedelta(hours=1)
 _ISO = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*'"
 # A row is left out only when every timestamp it has is a plain ISO 8601 one, at its last check it was
 # already older than every tier (counting first sight too, which only makes rows look younger, so the
@@ -63,22 +66,26 @@ _NOT_DUE_FILTER = f"""
 
 
 def due_at(policy: "RecheckPolicy", *, last_checked: datetime, published: datetime | None,
-           changed: datetime | None, first_seen: datetime | None, pending: bool) -> datetime:
+           changed: datetime | None, first_seen: datetime | None, pending: bool,
+           statement_first_seen: datetime | None = None) -> datetime:
     """When a variant is next due.
 
     The interval comes from the statement's age at its last check (published, or last changed: an
     edit, a deletion or a restore makes it fresh again), so a statement does not slip into a slower
     tier between two checks. First sight counts as fresh only within the first tier: a page met for the
     first time is confirmed on the next cycles, but a backfill of old statements does not keep the
-    whole archive on the fast tiers. A variant whose last answer was 'gone' and whose deletion is not
-    confirmed yet is due every `pending_interval`.
+    whole archive on the fast tiers. A translation that appeared after we already knew the statement
+    (first seen more than LATE_VARIANT after it) is new on the site: it is as fresh as its first sight,
+    on every tier, because the page carries the statement's date, not the translation's. A variant whose
+    last answer was 'gone' and whose deletion is not confirmed yet is due every `pending_interval`.
     """
     if pending:
         return last_checked + policy.pending_interval
     ages = [last_checked - t for t in (published, changed) if t is not None]
     if first_seen is not None:
         seen_age = last_checked - first_seen
-        if not ages or (policy.tiers and seen_age < policy.tiers[0][0]):
+        late = statement_first_seen is not None and first_seen - statement_first_seen > LATE_VARIANT
+        if not ages or late or (policy.tiers and seen_age < policy.tiers[0][0]):
             ages.append(seen_age)
     age = min(ages) if ages else timedelta(0)
     return last_checked + policy.interval(age)
@@ -92,7 +99,7 @@ def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: da
         return []
     now = now or datetime.now(timezone.utc)
     sql = ("SELECT v.statement_id, v.lang, v.url, v.etag, v.last_modified, v.last_checked_at, v.last_outcome,"
-           " v.last_changed_at, v.first_seen_at, s.published_at, v.status"
+           " v.last_changed_at, v.first_seen_at, s.published_at, v.status, s.first_seen_at"
            " FROM variants v JOIN statements s ON s.id = v.statement_id")
     params: tuple[Any, ...] = ()
     if mode == "due":
@@ -105,7 +112,8 @@ def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: da
         params = ((max_age + _MARGIN).total_seconds() / 86400, (now_utc - policy.old_interval + _MARGIN).isoformat())
     rows = db.conn.execute(sql, params).fetchall()
     due: list[tuple[datetime, dict[str, Any]]] = []
-    for sid, lang, url, etag, last_modified, checked, outcome, changed, first_seen, published, status in rows:
+    for sid, lang, url, etag, last_modified, checked, outcome, changed, first_seen, published, status, \
+            statement_seen in rows:
         if (langs and lang not in langs) or (site and not sid.startswith(site + ":")):
             continue
         item = {"statement_id": sid, "lang": lang, "url": url, "etag": etag, "last_modified": last_modified}
@@ -114,7 +122,8 @@ def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: da
             due.append((last_checked, item))
             continue
         when = due_at(policy, last_checked=last_checked, published=_parse(published), changed=_parse(changed),
-                      first_seen=_parse(first_seen), pending=outcome == "gone" and status == "active")
+                      first_seen=_parse(first_seen), pending=outcome == "gone" and status == "active",
+                      statement_first_seen=_parse(statement_seen))
         if when <= now:
             due.append((when, item))
     due.sort(key=lambda pair: pair[0])  # oldest-due first, so what does not fit is carried over fairly
@@ -122,7 +131,8 @@ def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: da
     return items[:limit] if limit is not None else items
 
 
-def _duration(text: str) -> timedelta:
+def duration(text: str) -> timedelta:
+    """'0', '30m', '2h', '7d', '1w' (or plain seconds) -> timedelta."""
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
     text = text.strip()
     if text.isdigit():
@@ -133,7 +143,7 @@ def _duration(text: str) -> timedelta:
 
 
 def parse_policy(text: str) -> RecheckPolicy:
-    """'3h:0,1d:2h,7d:1d,30d:7d,*:30d' -> RecheckPolicy: for statements younger than AGE, re-check every EVERY."""
+    """'3h:0,1d:2h,7d:1d,30d:7d,*:90d' -> RecheckPolicy: for statements younger than AGE, re-check every EVERY."""
     tiers: list[tuple[timedelta, timedelta]] = []
     old = DEFAULT_OLD_INTERVAL
     for part in filter(None, (p.strip() for p in text.split(","))):
@@ -141,25 +151,8 @@ def parse_policy(text: str) -> RecheckPolicy:
             raise ValueError(f"policy part {part!r} is not AGE:EVERY")
         age, every = part.split(":", 1)
         if age.strip() == "*":
-            old = _duration(every)
+            old = duration(every)
         else:
-            tiers.append((_duration(age), _duration(every)))
+            tiers.append((duration(age), duration(every)))
     tiers.sort(key=lambda t: t[0])
     return RecheckPolicy(tiers=tuple(tiers), old_interval=old)
-
-
-def absent_index_pages(db: sqlite_utils.Database, *, now: datetime | None = None,
-                       retry_after: timedelta = timedelta(days=1)) -> list[str]:
-    """Listing and feed URLs whose last answer, within `retry_after`, was 404/410.
-
-    Not every section exists in every language; asking for those listings on every cycle would spend
-    most of the site's request budget on known 404s. They are asked again once `retry_after` has passed.
-    """
-    now = now or datetime.now(timezone.utc)
-    last: dict[str, str] = {}
-    for url, outcome in db.conn.execute(
-            "SELECT url, outcome FROM fetches WHERE page_type IN ('listing', 'feed')"
-            " AND run_id IN (SELECT id FROM runs WHERE started_at >= ?) ORDER BY id",
-            ((now - retry_after).astimezone(timezone.utc).isoformat(),)):
-        last[url] = outcome
-    return [url for url, outcome in last.items() if outcome == "gone"]

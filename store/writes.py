@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
+from urllib.parse import urlsplit
 
 import sqlite_utils
 
@@ -154,6 +155,8 @@ class Fetch:
     body: bytes | None = None          # raw response body, kept for articles
     headers: dict[str, str] = field(default_factory=dict)
     warc: "WarcRef | None" = None      # where the exchange was archived (then raw_responses is not used)
+    entries_digest: str | None = None  # listing/feed read: digest of the entry URLs it listed (discovery)
+    entries: int | None = None         # listing/feed read: how many entries it listed
 
 
 @dataclass
@@ -176,6 +179,8 @@ def record_fetch(db: sqlite_utils.Database, run_id: int | None, fetch: Fetch) ->
         fetch_id = _insert_fetch(db, run_id, fetch, utcnow())
         if fetch.page_type == "article" and fetch.statement_id and fetch.lang:
             _touch_variant(db, fetch, utcnow())
+        elif fetch.page_type in ("listing", "feed"):
+            _touch_index_page(db, fetch, utcnow())
     return fetch_id
 
 
@@ -203,6 +208,30 @@ def _touch_variant(db: sqlite_utils.Database, fetch: Fetch, now: str) -> None:
         " WHERE statement_id=? AND lang=?",
         (now, fetch.outcome, ok, now, transient, ok, fetch.etag, fetch.etag, ok, fetch.last_modified,
          fetch.last_modified, fetch.statement_id, fetch.lang),
+    )
+
+
+def _touch_index_page(db: sqlite_utils.Database, fetch: Fetch, now: str) -> None:
+    """Update a discovery page's bookkeeping; only a successful read can move `last_changed_at`."""
+    parts = urlsplit(fetch.url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    first = path.strip("/").split("/", 1)[0]
+    lang = fetch.lang or (first if first.isalpha() and len(first) <= 3 else None)  # the UI prefix: /ru/, /en/
+    read = fetch.outcome == "ok" and fetch.entries_digest is not None
+    db.conn.execute(
+        "INSERT INTO index_pages (path, page_type, lang, first_fetched_at, last_fetched_at, last_outcome,"
+        " last_ok_at, entries, entries_digest, last_changed_at) VALUES (?,?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT(path) DO UPDATE SET last_fetched_at=excluded.last_fetched_at,"
+        " last_outcome=excluded.last_outcome,"
+        " last_ok_at=coalesce(excluded.last_ok_at, last_ok_at),"
+        " entries=coalesce(excluded.entries, entries),"
+        # the first read counts as a change: a page we know nothing about is watched closely for a day
+        " last_changed_at=CASE WHEN excluded.entries_digest IS NOT NULL AND excluded.entries_digest IS NOT entries_digest"
+        "   THEN excluded.last_changed_at ELSE last_changed_at END,"
+        " entries_digest=coalesce(excluded.entries_digest, entries_digest)",
+        (path, fetch.page_type, lang, now, now, fetch.outcome, now if read else None,
+         fetch.entries if read else None, fetch.entries_digest if read else None,
+         now if read else None),
     )
 
 

@@ -15,12 +15,14 @@ def reference_due(db, now, policy):
     """The re-check rule evaluated row by row in Python, without the SQL prefilter."""
     rows = db.conn.execute(
         "SELECT v.statement_id, v.lang, v.last_checked_at, v.last_outcome, v.last_changed_at, v.first_seen_at,"
-        " s.published_at, v.status FROM variants v JOIN statements s ON s.id = v.statement_id").fetchall()
+        " s.published_at, v.status, s.first_seen_at FROM variants v JOIN statements s ON s.id = v.statement_id"
+    ).fetchall()
     due = []
-    for sid, lang, checked, outcome, changed, first_seen, published, status in rows:
+    for sid, lang, checked, outcome, changed, first_seen, published, status, statement_seen in rows:
         last_checked = _parse(checked) or _parse(first_seen) or now
         when = due_at(policy, last_checked=last_checked, published=_parse(published), changed=_parse(changed),
-                      first_seen=_parse(first_seen), pending=outcome == "gone" and status == "active")
+                      first_seen=_parse(first_seen), pending=outcome == "gone" and status == "active",
+                      statement_first_seen=_parse(statement_seen))
         if when <= now:
             due.append((when, (sid, lang)))
     due.sort(key=lambda pair: pair[0])
@@ -42,7 +44,9 @@ def test_recheck_prefilter_selects_exactly_what_the_policy_says(tmp_path):
         db.conn.execute(
             "INSERT INTO variants (statement_id, lang, url, first_seen_at, last_checked_at, last_outcome,"
             " last_changed_at, status) VALUES (?,?,?,?,?,?,?,?)",
-            (sid, "ru", f"https://mid.ru/ru/foreign_policy/news/{1000 + i}/?lang=ru", iso(NOW - published),
+            # a third of them are translations that appeared on the site after the statement
+            (sid, "ru", f"https://mid.ru/ru/foreign_policy/news/{1000 + i}/?lang=ru",
+             iso(NOW - published - timedelta(days=rng.uniform(0, 40))) if rng.random() < 0.3 else iso(NOW - published),
              iso(timedelta(days=rng.uniform(0, 60))) if rng.random() < 0.9 else None,
              rng.choice(["ok", "gone", "not_modified", None]),
              iso(timedelta(days=rng.uniform(0, 400))) if rng.random() < 0.4 else None,

@@ -30,14 +30,14 @@ def due_ids(db, **kw):
     return [row["statement_id"] for row in variants_to_recheck(db, "due", now=NOW, **kw)]
 
 
-def test_fresh_statements_every_cycle_old_ones_monthly(db):
+def test_fresh_statements_every_cycle_old_ones_every_90_days(db):
     add(db, 1000001, timedelta(hours=1), timedelta(minutes=5))    # fresh: due every cycle
     add(db, 1000002, timedelta(hours=12), timedelta(hours=1))     # < 1 day: every 2 h, checked 1 h ago
     add(db, 1000003, timedelta(hours=12), timedelta(hours=3))     # due
     add(db, 1000004, timedelta(days=3), timedelta(hours=20))      # < 1 week: daily, not yet
     add(db, 1000005, timedelta(days=20), timedelta(days=8))       # < 1 month: weekly, due
-    add(db, 1000006, timedelta(days=400), timedelta(days=10))     # old: monthly, not yet
-    add(db, 1000007, timedelta(days=400), timedelta(days=31))     # due
+    add(db, 1000006, timedelta(days=400), timedelta(days=60))     # old: every 90 days, not yet
+    add(db, 1000007, timedelta(days=400), timedelta(days=91))     # due
     assert sorted(due_ids(db)) == ["mid.ru:1000001", "mid.ru:1000003", "mid.ru:1000005", "mid.ru:1000007"]
 
 
@@ -52,9 +52,9 @@ def test_possibly_deleted_variants_are_rechecked_every_cycle(db):
 
 
 def test_budget_takes_the_most_overdue_first_and_carries_the_rest(db):
-    add(db, 1000031, timedelta(days=400), timedelta(days=90))
-    add(db, 1000032, timedelta(days=400), timedelta(days=60))
-    add(db, 1000033, timedelta(days=400), timedelta(days=40))
+    add(db, 1000031, timedelta(days=400), timedelta(days=150))
+    add(db, 1000032, timedelta(days=400), timedelta(days=120))
+    add(db, 1000033, timedelta(days=400), timedelta(days=100))
     first = due_ids(db, limit=2)
     assert first == ["mid.ru:1000031", "mid.ru:1000032"]
     # Once those are checked, the one that did not fit comes first next cycle.
@@ -74,7 +74,7 @@ def test_policy_is_user_configurable():
     assert policy.interval(timedelta(minutes=30)) == timedelta(0)
     assert policy.interval(timedelta(hours=5)) == timedelta(hours=1)
     assert policy.interval(timedelta(days=90)) == timedelta(days=7)
-    assert RecheckPolicy().interval(timedelta(days=90)) == timedelta(days=30)
+    assert RecheckPolicy().interval(timedelta(days=90)) == timedelta(days=90)
     with pytest.raises(ValueError):
         parse_policy("soon:often")
 
@@ -105,3 +105,16 @@ def test_confirmed_deletions_are_not_rechecked_every_cycle(db):
     db.conn.execute("UPDATE variants SET last_changed_at=?, last_checked_at=? WHERE statement_id='mid.ru:1000070'",
                     ((NOW - timedelta(hours=1)).isoformat(), (NOW - timedelta(minutes=30)).isoformat()))
     assert due_ids(db) == ["mid.ru:1000070"]
+
+
+def test_a_translation_published_days_later_is_watched_like_a_fresh_statement(db):
+    # The Russian statement is 3 days old; its German translation appeared (was first seen) 5 hours ago and
+    # was checked 2.5 hours ago: on the 2-hourly tier, so due - not on the statement's daily one.
+    add(db, 1000070, timedelta(days=3), timedelta(hours=2))
+    add(db, 1000070, timedelta(days=3), timedelta(hours=2, minutes=30), lang="de")
+    db.conn.execute("UPDATE variants SET first_seen_at=? WHERE statement_id='mid.ru:1000070' AND lang='de'",
+                    ((NOW - timedelta(hours=5)).isoformat(),))
+    assert [(r["statement_id"], r["lang"]) for r in variants_to_recheck(db, "due", now=NOW)] == [("mid.ru:1000070", "de")]
+    # Seen in the same crawl as its statement (a first crawl, a backfill): the statement's age decides.
+    db.conn.execute("UPDATE variants SET first_seen_at=(SELECT first_seen_at FROM statements WHERE id=statement_id)")
+    assert due_ids(db) == []

@@ -1,6 +1,7 @@
 """Spider for the current mid.ru: listings and RSS for discovery, articles in every language, re-checks of known variants."""
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Iterable, Iterator
@@ -87,7 +88,7 @@ class MidSpider(scrapy.Spider):
     def __init__(self, base_url: str = "https://mid.ru", section_keys: Iterable[str] | None = None,
                  langs: Iterable[str] | None = None, since: str | None = None, max_pages: int = 1,
                  rechecks: Iterable[Recheck] = (), discover: bool = True, feeds: bool = True,
-                 known: Iterable[tuple[int, str]] = (), absent: Iterable[str] = (), shard: tuple[int, int] | None = None,
+                 known: Iterable[tuple[int, str]] = (), skip_index: Iterable[str] = (), shard: tuple[int, int] | None = None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         # (index, count) with --workers: only statements with id % count == index are fetched here.
@@ -104,15 +105,16 @@ class MidSpider(scrapy.Spider):
         # Variants we already have are fetched only when the re-check policy says they are due (they
         # come in `rechecks`); a listing showing them again is no reason to spend a request on the site.
         self.seen: set[tuple[int, str]] = set(known)
-        # Listing and feed pages (path and query, any host) that answered 404 lately; not asked again yet.
-        self.absent: set[str] = {_path_query(url) for url in absent}
+        # Listing and feed pages (path and query, any host) not due this run: quiet lately, or a recent 404
+        # (store/discovery.py decides).
+        self.skip_index: set[str] = {_path_query(url) for url in skip_index}
 
     # -- what to fetch ---------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for request in self.start_requests_list():
-            if request.meta.get("page_type") in ("listing", "feed") and _path_query(request.url) in self.absent:
-                continue  # answered 404 recently: this section does not exist in this language
+            if request.meta.get("page_type") in ("listing", "feed") and _path_query(request.url) in self.skip_index:
+                continue  # not due: unchanged for a while, or this section does not exist in this language
             yield request
 
     def start_requests_list(self) -> list[scrapy.Request]:
@@ -218,7 +220,7 @@ class MidSpider(scrapy.Spider):
         yield from items
         if entries is None:
             return
-        yield FetchItem(self._fetch(response, "ok"), extra={"entries": len(entries)})
+        yield self._index_read(response, entries)
         requests, too_old = self.follow_entries(entries, meta["lang"])
         yield from requests
         if entries and not too_old and meta["page"] < self.max_pages:
@@ -235,7 +237,7 @@ class MidSpider(scrapy.Spider):
         yield from items
         if entries is None:
             return
-        yield FetchItem(self._fetch(response, "ok"), extra={"entries": len(entries)})
+        yield self._index_read(response, entries)
         yield from self.follow_entries(entries, response.meta["lang"])[0]
 
     def parse_article(self, response: Response) -> Iterator[Any]:
@@ -318,6 +320,14 @@ class MidSpider(scrapy.Spider):
         ))
 
     # -- helpers ---------------------------------------------------------------------------------
+
+    def _index_read(self, response: Response, entries: list[dict[str, Any]]) -> FetchItem:
+        """The fetch of a listing or feed that was read, with what it listed (the store tracks when that changes)."""
+        fetch = self._fetch(response, "ok")
+        fetch.entries = len(entries)
+        fetch.entries_digest = hashlib.sha1(
+            "\n".join(_path_query(e["url"]) for e in entries).encode("utf-8")).hexdigest()
+        return FetchItem(fetch, extra={"entries": len(entries)})
 
     def _challenge(self, response: Response) -> Iterator[Any]:
         """The anti-bot page: count it, try again at the back of the queue, never parse it."""

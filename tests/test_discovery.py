@@ -1,0 +1,126 @@
+"""store/discovery.py: busy listings and feeds every run, quiet ones less often, 404s daily; and a real crawl honouring it."""
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from fixtures.server import MirrorServer
+from store.db import open_db
+from store.discovery import DiscoveryPolicy, index_pages_not_due, parse_discovery_policy
+from store.writes import Fetch, record_fetch
+from tests.helpers import query, run_cli as crawl
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture()
+def db(tmp_path):
+    return open_db(tmp_path / "mw.db")
+
+
+def read(db, path, digest, at, *, page_type="listing", outcome="ok"):
+    """Record one fetch of an index page at `at` (the store's clock is patched to it)."""
+    import store.writes as writes
+
+    saved = writes.utcnow
+    writes.utcnow = lambda: at.isoformat()
+    try:
+        record_fetch(db, None, Fetch(url=f"https://mid.ru{path}", page_type=page_type, outcome=outcome,
+                                     http_status=200 if outcome == "ok" else 404,
+                                     entries_digest=digest if outcome == "ok" else None,
+                                     entries=20 if outcome == "ok" else None))
+    finally:
+        writes.utcnow = saved
+
+
+def test_a_listing_that_changed_today_is_asked_every_run(db):
+    read(db, "/ru/foreign_policy/news/", "a", NOW - timedelta(hours=20))
+    read(db, "/ru/foreign_policy/news/", "b", NOW - timedelta(minutes=30))   # changed 30 min ago
+    assert index_pages_not_due(db, now=NOW) == []
+
+
+def test_a_russian_listing_unchanged_for_days_waits_an_hour_then_three(db):
+    # Same entries for 3 days: hourly. Asked 20 minutes ago: not due; 70 minutes ago: due.
+    read(db, "/ru/press_service/spokesman/answers/", "x", NOW - timedelta(days=3))
+    read(db, "/ru/press_service/spokesman/answers/", "x", NOW - timedelta(minutes=20))
+    read(db, "/ru/press_service/spokesman/kommentarii/", "y", NOW - timedelta(days=3))
+    read(db, "/ru/press_service/spokesman/kommentarii/", "y", NOW - timedelta(minutes=70))
+    # Unchanged for 10 days: every 3 hours; asked 2 hours ago, not due yet.
+    read(db, "/ru/press_service/spokesman/briefings/", "z", NOW - timedelta(days=10))
+    read(db, "/ru/press_service/spokesman/briefings/", "z", NOW - timedelta(hours=2))
+    assert sorted(index_pages_not_due(db, now=NOW)) == ["/ru/press_service/spokesman/answers/",
+                                                         "/ru/press_service/spokesman/briefings/"]
+
+
+def test_translation_listings_are_a_slower_backstop(db):
+    # Busy English listing: hourly (translations of fresh statements come through the Russian page's links).
+    read(db, "/en/foreign_policy/news/", "a", NOW - timedelta(hours=5))
+    read(db, "/en/foreign_policy/news/", "b", NOW - timedelta(minutes=40))
+    read(db, "/de/foreign_policy/news/", "c", NOW - timedelta(hours=5))
+    read(db, "/de/foreign_policy/news/", "d", NOW - timedelta(minutes=65))
+    # Unchanged for 10 days: every 6 hours.
+    read(db, "/es/press_service/spokesman/briefings/", "z", NOW - timedelta(days=10))
+    read(db, "/es/press_service/spokesman/briefings/", "z", NOW - timedelta(hours=5))
+    assert sorted(index_pages_not_due(db, now=NOW)) == ["/en/foreign_policy/news/",
+                                                         "/es/press_service/spokesman/briefings/"]
+
+
+def test_a_change_makes_a_quiet_listing_busy_again(db):
+    read(db, "/ru/foreign_policy/news/", "old", NOW - timedelta(days=9))
+    read(db, "/ru/foreign_policy/news/", "new", NOW - timedelta(minutes=5))
+    assert index_pages_not_due(db, now=NOW) == []
+
+
+def test_errors_never_make_a_page_wait_and_never_count_as_a_change(db):
+    read(db, "/ru/rss.php", "f", NOW - timedelta(days=5), page_type="feed")
+    read(db, "/ru/rss.php", None, NOW - timedelta(minutes=5), page_type="feed", outcome="timeout")
+    assert index_pages_not_due(db, now=NOW) == []                        # retried next run
+    row = db.conn.execute("SELECT last_outcome, entries_digest, last_changed_at FROM index_pages").fetchone()
+    assert row[0] == "timeout" and row[1] == "f"
+    assert row[2] == (NOW - timedelta(days=5)).isoformat()                # a timeout is not a change
+
+
+def test_404_is_asked_again_after_a_day(db):
+    read(db, "/en/press_service/deputy_ministers_speeches/", None, NOW - timedelta(hours=23), outcome="gone")
+    read(db, "/pt/rss.php", None, NOW - timedelta(hours=25), page_type="feed", outcome="gone")
+    assert index_pages_not_due(db, now=NOW) == ["/en/press_service/deputy_ministers_speeches/"]
+
+
+def test_policy_names():
+    assert parse_discovery_policy("all").interval("de", timedelta(days=100)) == timedelta(0)
+    assert parse_discovery_policy("adaptive") == DiscoveryPolicy()
+    assert DiscoveryPolicy().interval("ru", timedelta(days=30)) == timedelta(hours=3)
+    assert DiscoveryPolicy().interval("en", timedelta(hours=2)) == timedelta(hours=1)
+    with pytest.raises(ValueError):
+        parse_discovery_policy("often")
+
+
+def test_crawl_skips_quiet_listings_and_still_finds_new_statements_through_busy_ones(tmp_path):
+    db = str(tmp_path / "mw.db")
+    with MirrorServer(state="initial") as server:
+        base = ["--db", db, "--base-url", server.base_url, "--delay", "0", "--timeout", "5", "--retries", "1"]
+        crawl("run", *base)
+        # Pretend every listing and feed has shown the same entries for ten days and was read 10 minutes ago.
+        con = open_db(db)
+        with con.conn:
+            con.conn.execute("UPDATE index_pages SET last_changed_at=?, first_fetched_at=?, last_fetched_at=?",
+                             ((datetime.now(timezone.utc) - timedelta(days=10)).isoformat(),) * 2
+                             + ((datetime.now(timezone.utc) - timedelta(minutes=10)).isoformat(),))
+            # ... except the Russian news listing, which changed an hour ago.
+            con.conn.execute("UPDATE index_pages SET last_changed_at=? WHERE path='/ru/foreign_policy/news/'",
+                             ((datetime.now(timezone.utc) - timedelta(hours=1)).isoformat(),))
+        con.conn.close()
+        server.set_state("later")
+        mark = len(server.requests)
+        out = crawl("run", *base)
+        asked = [path for _, path, _ in server.requests[mark:]]
+        index = [p for p in asked if not re.search(r"/\d{6,8}/", p) and not p.startswith(("/robots", "/__"))]
+        assert index == ["/ru/foreign_policy/news/"], index
+        # the new statement, in Russian from the busy listing and in English through its language links
+        assert "1976115/?lang=ru" in " ".join(asked) and "1976115/?lang=en" in " ".join(asked)
+        mark = len(server.requests)
+        crawl("run", *base, "--discovery", "all", "--recheck", "none")
+        asked_all = {path for _, path, _ in server.requests[mark:]}
+        assert {"/en/foreign_policy/news/", "/ru/rss.php", "/en/rss.php"} <= asked_all
+    assert query(db, "SELECT lang FROM changes WHERE kind='new' AND statement_id='mid.ru:1976115' ORDER BY lang") \
+        == [("en",), ("ru",)]
