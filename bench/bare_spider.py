@@ -5,7 +5,7 @@
 The reference for the full crawl's throughput (the framework's own cost on this machine): the crawler's
 downloader settings (concurrency, timeouts, retries, robots), Scrapy's defaults for everything else - what a
 plain spider gets. `--tuned` also takes the crawler's own per-response tuning (CONCURRENT_ITEMS,
-WARN_ON_GENERATOR_RETURN_VALUE), to show how much of the gap is Scrapy's default overhead.
+WARN_ON_GENERATOR_RETURN_VALUE, SPIDER_MIDDLEWARES), to show how much of the gap is Scrapy's default overhead.
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def main() -> int:
     settings = crawl_settings(db="", run_id=None, delay=0.0, ignore_robots=True)
     settings["ITEM_PIPELINES"] = {}
     if "--tuned" not in sys.argv[2:]:
-        for key in ("CONCURRENT_ITEMS", "WARN_ON_GENERATOR_RETURN_VALUE"):
+        for key in ("CONCURRENT_ITEMS", "WARN_ON_GENERATOR_RETURN_VALUE", "SPIDER_MIDDLEWARES"):
             settings.pop(key, None)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(BareSpider)

@@ -31,6 +31,14 @@ def crawl_settings(*, db: str, run_id: int | None, delay: float = 1.0, ignore_ro
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middleware.RetryAfterMiddleware": 550,
         },
+        # Every item and request a callback yields passes through each spider middleware (an async generator
+        # layer each): these three do nothing for this crawl (no depth limit, URLs the site wrote itself,
+        # a debugging aid), so they go.
+        "SPIDER_MIDDLEWARES": {
+            "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+            "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+            "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+        },
         "ITEM_PIPELINES": {"crawler.pipeline.StorePipeline": 300},
         "MW_DB": db,
         "MW_RUN_ID": run_id or 0,
