@@ -499,7 +499,7 @@ def table(res: dict) -> str:
     if "3" in s:
         x = s["3"]
         add("3 incremental: requests used", x["requests"])
-        add("3 incremental: minimum (new variants + listings/RSS + due)", x["minimum"], "= used",
+        add("3 incremental: minimum (new variants + listings/RSS + due)", x["minimum"], "= used (+1 robots.txt)",
             x["requests"] <= x["minimum"] + 1)
         add("3 incremental: new variants written / published", f"{x['variants_new_written']} / {x['new_variants']}")
         add("3 incremental: edits detected / due / made", f"{x['edits_detected']} / {x['edits_due']} / {x['edits']}")

@@ -21,17 +21,26 @@ Element text (BeautifulSoup)
     ``<strong>Из ответов на вопросы</strong>:`` gives ``"Из ответов на вопросы:"``, and
     ``(<a>1</a>,<a>2</a>)`` gives ``"(1,2)"``. Comments, scripts and styles are skipped.
 
+    ``collect_runs(el, bold, out)`` appends the same runs to a list (what the parsers use: a
+    plain recursive walk is several times cheaper than nested generators).
+
     ``element_text(el)`` joins everything into one normalised line: ``<br>`` and block
     boundaries become one space.  ``element_lines(el)`` instead splits at ``<br>`` and block
     boundaries and returns the non-empty normalised lines.  The article parser uses the
     ``element_lines`` convention for body paragraphs (``<br>`` starts a new paragraph) and the
     ``element_text`` convention for titles and table cells.
+
+    ``lxml_element_text(el)`` is ``element_text`` for an element of an lxml tree: the same
+    string as for BeautifulSoup's tree built from that element (a parser can read a few
+    small elements without building BeautifulSoup objects for them). BeautifulSoup turns a
+    string of nothing but ASCII whitespace into one space or newline; normalisation makes
+    that invisible.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterator, Union
+from typing import TYPE_CHECKING, Iterator, Union
 
 from bs4.element import (
     CData,
@@ -43,14 +52,20 @@ from bs4.element import (
     Tag,
 )
 
+if TYPE_CHECKING:
+    from lxml import etree
+
 __all__ = [
     "BREAK",
     "BLOCK_TAGS",
+    "Run",
     "normalize_text",
     "normalize_inline",
     "text_runs",
+    "collect_runs",
     "element_text",
     "element_lines",
+    "lxml_element_text",
 ]
 
 # Characters deleted outright (invisible, never meaningful in ministry texts).
@@ -63,16 +78,24 @@ _WS = re.compile(r"\s+")
 
 
 def _clean(s: str) -> str:
+    if s.isascii():  # already NFC, nothing to remove
+        return s
     if not unicodedata.is_normalized("NFC", s):
         s = unicodedata.normalize("NFC", s)
-    return _REMOVE.sub("", s)
+    # membership tests are much cheaper than a regex scan, and most texts have none of these
+    if ("\u00ad" in s or "\u200b" in s or "\u200c" in s or "\u200d" in s or "\u2060" in s
+            or "\ufeff" in s or "\u180e" in s):
+        s = _REMOVE.sub("", s)
+    return s
 
 
 def normalize_text(s: str | None) -> str:
     """Normalise a piece of text (see module docstring). ``None`` gives ``""``."""
     if not s:
         return ""
-    return _WS.sub(" ", _clean(s)).strip()
+    # str.split() splits on exactly the characters \s matches (str.isspace) and drops the
+    # empty ends: the same as _WS.sub(" ", ...).strip(), without the regex
+    return " ".join(_clean(s).split())
 
 
 def normalize_inline(s: str | None) -> str:
@@ -112,9 +135,16 @@ Run = Union[tuple[str, bool], _Break]
 
 def text_runs(el: Tag | NavigableString, bold: bool = False) -> Iterator[Run]:
     """Yield ``(text, bold)`` runs and ``BREAK`` markers for an element (see module doc)."""
+    runs: list[Run] = []
+    collect_runs(el, bold, runs)
+    yield from runs
+
+
+def collect_runs(el: Tag | NavigableString, bold: bool, out: list[Run]) -> None:
+    """Append the :func:`text_runs` of ``el`` to ``out``."""
     if isinstance(el, NavigableString):
         if not isinstance(el, _SKIP_STRINGS):
-            yield (str(el), bold)
+            out.append((str(el), bold))
         return
     if not isinstance(el, Tag):
         return
@@ -122,24 +152,59 @@ def text_runs(el: Tag | NavigableString, bold: bool = False) -> Iterator[Run]:
     if name in _SKIP_TAGS:
         return
     if name == "br":
-        yield BREAK
+        out.append(BREAK)
         return
     block = name in BLOCK_TAGS
     if block:
-        yield BREAK
+        out.append(BREAK)
     child_bold = bold or name in _BOLD_TAGS
-    for child in el.children:
-        yield from text_runs(child, child_bold)
+    for child in el.contents:
+        if type(child) is NavigableString:  # the common case, without a call
+            out.append((str(child), child_bold))
+        else:
+            collect_runs(child, child_bold, out)
     if block:
-        yield BREAK
+        out.append(BREAK)
 
 
 def element_text(el: Tag | NavigableString | None) -> str:
     """One normalised line of text; ``<br>`` and nested blocks become a single space."""
     if el is None:
         return ""
-    parts = [" " if r is BREAK else r[0] for r in text_runs(el)]  # type: ignore[index]
+    runs: list[Run] = []
+    collect_runs(el, False, runs)
+    return normalize_text("".join([" " if r is BREAK else r[0] for r in runs]))  # type: ignore[index]
+
+
+def lxml_element_text(el: "etree._Element") -> str:
+    """:func:`element_text` of an lxml element (see module doc)."""
+    parts: list[str] = []
+    _collect_lxml_text(el, parts)
     return normalize_text("".join(parts))
+
+
+def _collect_lxml_text(el: "etree._Element", out: list[str]) -> None:
+    tag = el.tag
+    if not isinstance(tag, str):  # comment, processing instruction (their tails are not theirs)
+        return
+    if tag[:1] == "{" and "}" in tag:  # BeautifulSoup's name for "{uri}name" is "name"
+        tag = tag[1:].split("}", 1)[1]
+    if tag in _SKIP_TAGS:
+        return
+    if tag == "br":
+        out.append(" ")
+        return
+    block = tag in BLOCK_TAGS
+    if block:
+        out.append(" ")
+    if el.text:
+        out.append(el.text)
+    for child in el:
+        _collect_lxml_text(child, out)
+        if child.tail:
+            out.append(child.tail)
+    if block:
+        out.append(" ")
 
 
 def element_lines(el: Tag | NavigableString | None) -> list[str]:
@@ -148,7 +213,9 @@ def element_lines(el: Tag | NavigableString | None) -> list[str]:
         return []
     lines: list[str] = []
     cur: list[str] = []
-    for r in text_runs(el):
+    runs: list[Run] = []
+    collect_runs(el, False, runs)
+    for r in runs:
         if r is BREAK:
             lines.append(normalize_text("".join(cur)))
             cur = []

@@ -78,16 +78,17 @@ values, paragraph splitting, normalisation) so stored records can be re-parsed/c
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
-from bs4 import BeautifulSoup, SoupStrainer
+from bs4 import BeautifulSoup
 from bs4.element import NavigableString, PageElement, Tag
 
 from crawler.dates import parse_display_date
 from crawler.sections import classify_kind, split_article_path
-from crawler.text import BLOCK_TAGS, BREAK, element_text, join_paragraphs, normalize_text, text_runs
+from crawler.text import BLOCK_TAGS, BREAK, Run, collect_runs, element_text, join_paragraphs, normalize_text
 
+from ._soup import ClassCut, Marked
 from ._urls import absolute, path_id, query_id, query_lang
 from .challenge import ensure_document
 from .errors import NotAnArticle
@@ -97,23 +98,19 @@ __all__ = ["PARSER_VERSION", "parse_article", "extract_paragraphs"]
 PARSER_VERSION = "g2-article/1"
 SITE = "mid.ru"
 
-# Elements kept by the SoupStrainer (with their whole subtrees); everything else is skipped
-# while parsing. Class-based, so it works with or without the page-content wrapper.
+# Elements kept (with their whole subtrees); everything else is ignored. Class-based, so it
+# works with or without the page-content wrapper. lxml reads the page (``_soup.ClassCut``):
+# the elements with the classes the record is read from (_MARKED_CLASSES) are read from its
+# tree, and BeautifulSoup builds only the body (or, for the announcement template, the kept
+# subtrees).
 _KEEP_CLASSES = frozenset({
     "photo-content__date", "photo-content__time", "photo-content__title",
     "article-line__note", "translation__link", "print-tv__link", "article-content",
     "announcements",
 })
-
-
-def _keep_class(value: object) -> bool:
-    if not value:
-        return False
-    tokens = value.split() if isinstance(value, str) else value
-    return any(t in _KEEP_CLASSES for t in tokens)  # type: ignore[union-attr]
-
-
-_STRAINER = SoupStrainer(class_=_keep_class)
+_MARKED_CLASSES = _KEEP_CLASSES | {"announcement__date", "announcement__time"}
+_TRANSLATION_PREFIX = "translation__link_"
+_CUT = ClassCut(_KEEP_CLASSES, _MARKED_CLASSES, (_TRANSLATION_PREFIX,))
 
 _DOC_NUMBER = re.compile(r"\b\d{1,6}-\d{2}-\d{2}-\d{4}\b")
 _TRANSLATION_CLASS = re.compile(r"^translation__link_([a-z]{2,3})$")
@@ -179,8 +176,15 @@ def _classes(el: Tag) -> list[str]:
     return value.split() if isinstance(value, str) else list(value)
 
 
-def _has_class(el: Tag, name: str) -> bool:
-    return name in _classes(el)
+def _class_index(marked: Sequence[Marked]) -> dict[str, list[Marked]]:
+    """class name -> the elements carrying it, in document order (one pass instead of a scan per lookup)."""
+    index: dict[str, list[Marked]] = {}
+    for m in marked:
+        for c in m.classes:
+            found = index.setdefault(c, [])
+            if not found or found[-1] is not m:  # class="x x"
+                found.append(m)
+    return index
 
 
 # =============================================================================================
@@ -191,45 +195,45 @@ def parse_article(html: str | bytes, url: str) -> dict:
     """Parse one article page into the record described in ``docs/ARCHITECTURE.md``."""
     html = ensure_document(html)
 
-    soup = BeautifulSoup(html, "lxml", parse_only=_STRAINER)
-    tags = [t for t in soup.descendants if isinstance(t, Tag)]
-    order = {id(t): i for i, t in enumerate(tags)}
+    cut = _CUT.cut(html)
+    marked = cut.marked
+    order = {id(m): i for i, m in enumerate(marked)}
+    by_class = _class_index(marked)
 
-    title_el = next((t for t in tags if _has_class(t, "photo-content__title") and t.name == "h1"),
-                    None) or next((t for t in tags if _has_class(t, "photo-content__title")), None)
-    body_el = next((t for t in tags if _has_class(t, "article-content")), None)
-    number_el = None
+    titles = by_class.get("photo-content__title", [])
+    title_el = next((m for m in titles if m.name == "h1"), None) or next(iter(titles), None)
+    body_mark = next(iter(by_class.get("article-content", [])), None)
+    body_el: Tag | None = None
     if title_el is not None:
-        title = element_text(title_el)
-        number_el = next((t for t in tags if _has_class(t, "article-line__note")
-                          and _DOC_NUMBER.search(element_text(t))), None)
-        doc_number = _doc_number(number_el)
+        title = title_el.text()
+        number_el = next((m for m in by_class.get("article-line__note", [])
+                          if _DOC_NUMBER.search(m.text())), None)
+        doc_number = _doc_number(number_el.text() if number_el else None)
     else:
-        title, body_el, doc_number = _announcement(tags)
+        title, body_el, doc_number = _announcement(cut.soup())
+        body_mark = None
     if not title:
         raise NotAnArticle("no title (h1.photo-content__title)")
-    if body_el is None:
+    if body_el is None and body_mark is None:
         raise NotAnArticle("no body (div.article-content)")
 
     # --- identity ----------------------------------------------------------------------------
     parts = urlsplit(url)
     ui, section, source_id = split_article_path(parts.path)
-    print_links = [t for t in tags if t.name == "a" and _has_class(t, "print-tv__link")
-                   and t.get("href")]
-    trans_links = [(m.group(1), t) for t in tags if t.name == "a" and t.get("href")
-                   for m in map(_TRANSLATION_CLASS.match, _classes(t)) if m]
+    print_links = [m.href for m in by_class.get("print-tv__link", []) if m.name == "a" and m.href]
+    trans_links = [(x.group(1), m.href) for m in marked if m.name == "a" and m.href
+                   for x in map(_TRANSLATION_CLASS.match, m.classes) if x]
     if source_id is None:
-        source_id = next((i for i in (query_id(str(a["href"])) for a in print_links) if i), None)
+        source_id = next((i for i in map(query_id, print_links) if i), None)
     if source_id is None:
-        source_id = next((i for i in (path_id(str(a["href"])) for _, a in trans_links) if i), None)
+        source_id = next((i for i in (path_id(href) for _, href in trans_links) if i), None)
     if source_id is None:
         raise NotAnArticle("no numeric id in url or page links")
     # translation links belonging to this document (not, say, a UI switcher elsewhere)
-    trans_links = [(xx, a) for xx, a in trans_links
-                   if path_id(str(a["href"])) in (None, source_id)]
+    trans_links = [(xx, href) for xx, href in trans_links if path_id(href) in (None, source_id)]
     if ui is None or section is None:
-        for _, a in trans_links:
-            l_ui, l_section, l_id = split_article_path(urlsplit(str(a["href"])).path)
+        for _, href in trans_links:
+            l_ui, l_section, l_id = split_article_path(urlsplit(href).path)
             if l_id == source_id:
                 ui = ui or l_ui
                 section = section or l_section
@@ -237,7 +241,7 @@ def parse_article(html: str | bytes, url: str) -> dict:
 
     lang = query_lang(url)
     if lang is None:
-        lang = next((v for v in (query_lang(str(a["href"])) for a in print_links) if v), None)
+        lang = next((v for v in map(query_lang, print_links) if v), None)
     lang = lang or ui
     if lang is None:
         raise NotAnArticle("cannot tell the content language (no ?lang=, no UI prefix)")
@@ -251,17 +255,20 @@ def parse_article(html: str | bytes, url: str) -> dict:
     canonical = urlunsplit((scheme, parts.netloc, path, f"lang={lang}", ""))
 
     languages: dict[str, str] = {}
-    for xx, a in trans_links:
+    for xx, href in trans_links:
         if xx in languages:
             continue
-        link = absolute(url, str(a["href"]))
+        link = absolute(url, href)
         languages[xx] = urlunsplit(urlsplit(link)._replace(fragment=""))
     languages[lang] = canonical
 
     # --- date --------------------------------------------------------------------------------
-    published_at = _published_at(tags, order, title_el)
+    published_at = _published_at(by_class, order, title_el)
 
-    # body last: extract_paragraphs() decomposes noise elements in place
+    # body last: extract_paragraphs() decomposes noise elements in place. The body's tree is
+    # built without them: removing them is all extract_paragraphs() would do with them.
+    if body_el is None:
+        body_el = cut.tree(body_mark, skip=_noise)  # type: ignore[arg-type]
     paragraphs = extract_paragraphs(body_el)
     if not paragraphs:
         raise NotAnArticle("empty body")
@@ -284,29 +291,31 @@ def parse_article(html: str | bytes, url: str) -> dict:
     }
 
 
-def _doc_number(el: Tag | None) -> str | None:
-    if el is None:
+def _doc_number(text: str | None) -> str | None:
+    if text is None:
         return None
-    m = _DOC_NUMBER.search(element_text(el))
+    m = _DOC_NUMBER.search(text)
     return m.group(0) if m else None
 
 
-def _announcement(tags: Sequence[Tag]) -> tuple[str, Tag | None, str | None]:
+def _announcement(soup: BeautifulSoup) -> tuple[str, Tag | None, str | None]:
     """Second template: exactly one ``ul.announcements`` item with a title and a text."""
-    lists = [t for t in tags if t.name in ("ul", "ol", "div") and _has_class(t, "announcements")]
+    lists = [t for t in soup.descendants if isinstance(t, Tag) and t.name in ("ul", "ol", "div")
+             and "announcements" in _classes(t)]
     titles = [h for ul in lists for h in ul.find_all(class_="announcement__title")]
     if len(titles) != 1:
         return "", None, None
     item = titles[0].find_parent("li") or lists[0]
     body = item.find(class_="announcement__text")
     num_el = item.find(class_="announcement__doc-num")
-    return element_text(titles[0]), body, _doc_number(num_el)
+    return element_text(titles[0]), body, _doc_number(None if num_el is None else element_text(num_el))
 
 
-def _published_at(tags: Sequence[Tag], order: dict[int, int], title_el: Tag | None) -> str | None:
+def _published_at(by_class: dict[str, list[Marked]], order: dict[int, int],
+                  title_el: Marked | None) -> str | None:
     """Date/time elements nearest before the title (else the first ones on the page)."""
-    def pick(cls: str) -> Tag | None:
-        found = [t for t in tags if _has_class(t, cls)]
+    def pick(cls: str) -> Marked | None:
+        found = by_class.get(cls, [])
         if not found:
             return None
         if title_el is not None:
@@ -320,9 +329,9 @@ def _published_at(tags: Sequence[Tag], order: dict[int, int], title_el: Tag | No
     if date_el is None:
         return None
     time_el = pick("photo-content__time") or pick("announcement__time")
-    published = parse_display_date(element_text(date_el), element_text(time_el) if time_el else None)
+    published = parse_display_date(date_el.text(), time_el.text() if time_el else None)
     if published is None and time_el is not None:
-        published = parse_display_date(element_text(date_el))
+        published = parse_display_date(date_el.text())
     return published
 
 
@@ -330,35 +339,64 @@ def _published_at(tags: Sequence[Tag], order: dict[int, int], title_el: Tag | No
 # body
 # =============================================================================================
 
+def _noise(name: str, classes: Sequence[str]) -> bool:
+    if name in _NOISE_TAGS:
+        return True
+    return bool(classes) and any(_NOISE_CLASS.match(c) for c in classes)
+
+
 def _is_noise(el: Tag) -> bool:
-    return el.name in _NOISE_TAGS or any(_NOISE_CLASS.match(c) for c in _classes(el))
+    if el.name in _NOISE_TAGS:
+        return True
+    return bool(el.get("class")) and any(_NOISE_CLASS.match(c) for c in _classes(el))
 
 
-def _strip_noise(root: Tag) -> None:
-    """Remove media/share/slider/marker elements (top-down, never visiting removed subtrees)."""
-    for child in list(root.children):
+def _strip_noise(root: Tag, holders: set[int]) -> bool:
+    """Remove media/share/slider/marker elements (top-down, never visiting removed subtrees).
+
+    On the way back up, note in ``holders`` the ids of the tags that still contain a
+    block-level descendant (one pass, instead of walking each element's subtree again at
+    every level of nesting). Returns whether ``root`` is a block or contains one.
+    """
+    inner = False
+    for child in list(root.contents):
         if isinstance(child, Tag):
             if _is_noise(child):
                 child.decompose()
-            else:
-                _strip_noise(child)
+            elif _strip_noise(child, holders):
+                inner = True
+    if inner:
+        holders.add(id(root))
+    return inner or root.name in BLOCK_TAGS
 
 
-def _has_block(el: Tag) -> bool:
-    """Does the element contain a block-level descendant? (cheaper than ``el.find(list)``)"""
-    for d in el.descendants:
-        if isinstance(d, Tag) and d.name in BLOCK_TAGS:
-            return True
-    return False
+_NON_LETTERS = re.compile(r"[\W_]+")
 
 
 def _key(text: str) -> str:
     """Casefolded text without surrounding punctuation, for phrase comparisons."""
-    return re.sub(r"^[\W_]+|[\W_]+$", "", text.casefold())
+    # = re.sub(r"^[\W_]+|[\W_]+$", "", ...): [\W_] is exactly "not str.isalnum()", and these
+    # loops look at the ends only where the regex tries every position of a long paragraph
+    k = text.casefold()
+    start, end = 0, len(k)
+    while start < end and not k[start].isalnum():
+        start += 1
+    while end > start and not k[end - 1].isalnum():
+        end -= 1
+    return k[start:end]
 
 
 def _letters(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text)
+    return _NON_LETTERS.sub("", text)
+
+
+def _links_below(el: Tag, out: list[Tag]) -> None:
+    """``el.find_all("a", href=True)`` without the generic search machinery."""
+    for child in el.contents:
+        if isinstance(child, Tag):
+            if child.name == "a" and child.get("href") is not None:
+                out.append(child)
+            _links_below(child, out)
 
 
 def _anchor_links(nodes: Sequence[PageElement]) -> list[Tag]:
@@ -366,7 +404,10 @@ def _anchor_links(nodes: Sequence[PageElement]) -> list[Tag]:
     for n in nodes:
         if not isinstance(n, Tag):
             continue
-        for a in ([n] if n.name == "a" else n.find_all("a", href=True)):
+        links = [n] if n.name == "a" else []
+        if not links:
+            _links_below(n, links)
+        for a in links:
             if str(a.get("href") or "").strip().startswith("#"):
                 out.append(a)
     return out
@@ -381,10 +422,22 @@ def _anchor_only(nodes: Sequence[PageElement]) -> bool:
     return bool(total) and "".join(_letters(element_text(a)) for a in links) == total
 
 
-def _units(node: Tag, bold: bool = False) -> Iterator[tuple[str, list[PageElement], bool]]:
-    """Yield ``("flow", nodes, bold)`` for leaf blocks / inline runs and ``("row", [tr], _)``."""
+Unit = tuple[str, list[PageElement], bool]
+
+
+def _blank(nodes: list[PageElement]) -> bool:
+    """Only whitespace strings (the line breaks between blocks): no paragraph can come of it."""
+    return all(type(n) is NavigableString and n.isspace() for n in nodes)
+
+
+def _units(node: Tag, holders: set[int], bold: bool = False) -> Iterator[Unit]:
+    """Yield ``("flow", nodes, bold)`` for leaf blocks / inline runs and ``("row", [tr], _)``.
+
+    ``holders``: ids of the tags that contain a block (see ``_strip_noise``). Blank inline runs
+    are not yielded (they would give an empty paragraph, which is dropped anyway).
+    """
     inline: list[PageElement] = []
-    for child in list(node.children):
+    for child in list(node.contents):
         if isinstance(child, NavigableString):
             inline.append(child)
             continue
@@ -393,61 +446,69 @@ def _units(node: Tag, bold: bool = False) -> Iterator[tuple[str, list[PageElemen
         name = child.name
         if name in BLOCK_TAGS:
             if inline:
-                yield ("flow", inline, bold)
+                if not _blank(inline):
+                    yield ("flow", inline, bold)
                 inline = []
-            yield from _block_units(child, bold)
-        elif _has_block(child):
+            yield from _block_units(child, holders, bold)
+        elif id(child) in holders:
             if inline:
-                yield ("flow", inline, bold)
+                if not _blank(inline):
+                    yield ("flow", inline, bold)
                 inline = []
-            yield from _units(child, bold or name in ("strong", "b"))
+            yield from _units(child, holders, bold or name in ("strong", "b"))
         else:
             inline.append(child)
-    if inline:
+    if inline and not _blank(inline):
         yield ("flow", inline, bold)
 
 
-def _block_units(el: Tag, bold: bool) -> Iterator[tuple[str, list[PageElement], bool]]:
+def _cells(tr: Tag) -> list[Tag]:
+    """``tr.find_all(["td", "th"], recursive=False)``"""
+    return [c for c in tr.contents if isinstance(c, Tag) and c.name in ("td", "th")]
+
+
+def _block_units(el: Tag, holders: set[int], bold: bool) -> Iterator[Unit]:
     name = el.name
     if name == "hr":
         return
     if name == "table":
         rows = [tr for tr in el.find_all("tr") if tr.find_parent("table") is el]
-        width = max((len(tr.find_all(["td", "th"], recursive=False)) for tr in rows), default=0)
+        width = max((len(_cells(tr)) for tr in rows), default=0)
         if width <= 1:
             for tr in rows:
-                for cell in tr.find_all(["td", "th"], recursive=False):
-                    yield from _units(cell, bold)
+                for cell in _cells(tr):
+                    yield from _units(cell, holders, bold)
             if el.caption is not None:
-                yield from _units(el.caption, bold)
+                yield from _units(el.caption, holders, bold)
         else:
             if el.caption is not None:
                 yield ("flow", [el.caption], bold)
             for tr in rows:
                 yield ("row", [tr], bold)
         return
-    if name in ("ul", "ol", "dl", "thead", "tbody", "tfoot", "tr") or _has_block(el):
-        yield from _units(el, bold)
+    if name in ("ul", "ol", "dl", "thead", "tbody", "tfoot", "tr") or id(el) in holders:
+        yield from _units(el, holders, bold)
         return
     yield ("flow", [el], bold)
 
 
-def _runs(nodes: Iterable[PageElement], bold: bool) -> Iterator[object]:
+def _segments(nodes: Sequence[PageElement], bold: bool) -> list[list[tuple[str, bool]]]:
+    """The unit's text runs split at ``<br>`` / block boundaries (empty parts dropped)."""
+    runs: list[Run] = []
     for n in nodes:
-        yield from text_runs(n, bold)  # type: ignore[arg-type]
-
-
-def _segments(nodes: Sequence[PageElement], bold: bool) -> Iterator[list[tuple[str, bool]]]:
+        collect_runs(n, bold, runs)
+    segments: list[list[tuple[str, bool]]] = []
     seg: list[tuple[str, bool]] = []
-    for r in _runs(nodes, bold):
+    for r in runs:
         if r is BREAK:
             if seg:
-                yield seg
+                segments.append(seg)
             seg = []
         else:
             seg.append(r)  # type: ignore[arg-type]
     if seg:
-        yield seg
+        segments.append(seg)
+    return segments
 
 
 def _skip_text(text: str) -> bool:
@@ -482,22 +543,28 @@ def _valid_label(label: str, bold: bool, exact: bool = False) -> bool:
     return True
 
 
-def _paragraph(seg: list[tuple[str, bool]]) -> tuple[str | None, str, bool] | None:
-    """-> (speaker, text, label_only) or None for an empty segment."""
-    full = normalize_text("".join(t for t, _ in seg))
-    if not full:
-        return None
+def _bold_prefix(seg: list[tuple[str, bool]]) -> str:
+    """The leading bold run of a segment (blank runs before/inside it included), normalised."""
     lead: list[str] = []
     for text, is_bold in seg:
         if is_bold or not text.strip():
             lead.append(text)
         else:
             break
-    bold_prefix = normalize_text("".join(lead))
-    m = _LABEL.match(full)
+    return normalize_text("".join(lead))
+
+
+def _paragraph(seg: list[tuple[str, bool]]) -> tuple[str | None, str, bool] | None:
+    """-> (speaker, text, label_only) or None for an empty segment."""
+    full = normalize_text("".join([t for t, _ in seg]))
+    if not full:
+        return None
+    # no colon, no label: skip the regex and the bold run
+    m = _LABEL.match(full) if ":" in full else None
     if m:
         label = m.group("label").strip()
         rest = m.group("rest").strip()
+        bold_prefix = _bold_prefix(seg)
         is_bold = bool(bold_prefix) and bold_prefix.startswith(label)
         # a name label must be the bold run itself; Q/A words may open a bold question
         exact = is_bold and bold_prefix.rstrip(": ") == label
@@ -511,13 +578,14 @@ def _paragraph(seg: list[tuple[str, bool]]) -> tuple[str | None, str, bool] | No
 
 def extract_paragraphs(body: Tag) -> list[dict]:
     """Body container -> ``[{"speaker": str | None, "text": str}, ...]`` (see module doc)."""
-    _strip_noise(body)
+    holders: set[int] = set()
+    _strip_noise(body, holders)
     out: list[dict] = []
     pending: str | None = None
-    for kind, nodes, bold in _units(body):
+    for kind, nodes, bold in _units(body, holders):
         if kind == "row":
             tr = nodes[0]
-            cells = [element_text(c) for c in tr.find_all(["td", "th"], recursive=False)]  # type: ignore[union-attr]
+            cells = [element_text(c) for c in _cells(tr)]  # type: ignore[arg-type]
             text = " | ".join(c for c in cells if c)
             if text and not _skip_text(text):
                 out.append({"speaker": None, "text": text})
