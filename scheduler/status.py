@@ -30,6 +30,24 @@ def _due_lines(db: sqlite_utils.Database) -> list[str]:
                 f" {week} within a week"]
 
 
+def _discovery_lines(db: sqlite_utils.Database) -> list[str]:
+    """How the listings and feeds stand under the adaptive discovery policy, and which ones fail."""
+    from store.discovery import index_page_states
+
+    states = index_page_states(db)
+    if not states:
+        return []
+    every_run = sum(1 for s in states if s["interval"] is not None and not s["interval"] and s["outcome"] != "gone")
+    gone = sum(1 for s in states if s["outcome"] == "gone")
+    failing = [s for s in states if s["interval"] is None]
+    waiting = [s for s in states if not s["due"] and s["outcome"] != "gone"]
+    out = ["", f"Discovery: {len(states)} listings and feeds; {every_run} asked every run, {len(waiting)} not due"
+               f" yet (quiet, or another language's), {gone} answering 404 (asked daily), {len(failing)} failing"
+               f" (asked every run)"]
+    out += [f"  failing: {s['path']} ({s['outcome']}, {s['last_fetched_at']})" for s in failing[:10]]
+    return out
+
+
 def render_status(db: sqlite_utils.Database, *, n_runs: int = 10, failing_after: int = 3) -> str:
     """A plain-text status report."""
     q = db.conn.execute
@@ -51,6 +69,7 @@ def render_status(db: sqlite_utils.Database, *, n_runs: int = 10, failing_after:
         out.append("  variants by language: " + ", ".join(f"{l} {n}" + (f" ({d} deleted)" if d else "")
                                                       for l, n, d in by_lang))
     out += _due_lines(db)
+    out += _discovery_lines(db)
     pending = q("SELECT statement_id, lang, last_checked_at FROM variants WHERE status='active' AND last_outcome='gone'"
                 " ORDER BY last_checked_at").fetchall()
     if pending:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import sqlite_utils
 
@@ -74,26 +75,32 @@ def _parse(ts: str | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def index_pages_not_due(db: sqlite_utils.Database, *, now: datetime | None = None,
-                        policy: DiscoveryPolicy = DiscoveryPolicy()) -> list[str]:
-    """Paths (with query) of listings and feeds this run does not need to ask for.
+def index_page_states(db: sqlite_utils.Database, *, now: datetime | None = None,
+                      policy: DiscoveryPolicy = DiscoveryPolicy()) -> list[dict[str, Any]]:
+    """Every listing and feed the store knows: path, lang, last outcome, its interval and whether it is due.
 
-    A page whose last answer was an error, a challenge or a timeout is always due: only a page read
-    successfully (or a 404, which is asked again after `gone_interval`) can wait.
+    A page whose last answer was an error, a challenge or a timeout is always due (interval None): only a
+    page read successfully (or a 404, which is asked again after `gone_interval`) can wait.
     """
     now = now or datetime.now(timezone.utc)
-    skip: list[str] = []
+    states: list[dict[str, Any]] = []
     for path, lang, outcome, fetched, changed, first in db.conn.execute(
-            "SELECT path, lang, last_outcome, last_fetched_at, last_changed_at, first_fetched_at FROM index_pages"):
+            "SELECT path, lang, last_outcome, last_fetched_at, last_changed_at, first_fetched_at FROM index_pages"
+            " ORDER BY path"):
         last = _parse(fetched)
-        if last is None:
-            continue
+        interval: timedelta | None = None
         if outcome == "gone":
             interval = policy.gone_interval
         elif outcome in ("ok", "not_modified"):
             interval = policy.interval(lang, now - (_parse(changed) or _parse(first) or now))
-        else:
-            continue
-        if interval > timedelta(0) and now - last < interval - min(SLACK, interval / 10):
-            skip.append(path)
-    return skip
+        due = last is None or interval is None or interval == timedelta(0) \
+            or now - last >= interval - min(SLACK, interval / 10)
+        states.append({"path": path, "lang": lang, "outcome": outcome, "last_fetched_at": fetched,
+                       "last_changed_at": changed, "interval": interval, "due": due})
+    return states
+
+
+def index_pages_not_due(db: sqlite_utils.Database, *, now: datetime | None = None,
+                        policy: DiscoveryPolicy = DiscoveryPolicy()) -> list[str]:
+    """Paths (with query) of listings and feeds this run does not need to ask for."""
+    return [state["path"] for state in index_page_states(db, now=now, policy=policy) if not state["due"]]

@@ -179,7 +179,8 @@ def record_fetch(db: sqlite_utils.Database, run_id: int | None, fetch: Fetch) ->
         fetch_id = _insert_fetch(db, run_id, fetch, utcnow())
         if fetch.page_type == "article" and fetch.statement_id and fetch.lang:
             _touch_variant(db, fetch, utcnow())
-        elif fetch.page_type in ("listing", "feed"):
+        elif fetch.page_type in ("listing", "feed") and not urlsplit(fetch.url).query:
+            # discovery pages: listing page 1 and feeds (later pages, ?PAGEN_1=, are only ever followed)
             _touch_index_page(db, fetch, utcnow())
     return fetch_id
 

@@ -193,6 +193,11 @@ def test_fault_is_survived_counted_and_recovered(results, name):
     assert status.returncode == 0, status.stderr
     line = next(l for l in status.stdout.splitlines() if l.split()[:1] == ["2"])
     assert str(counts["errors"]) in line.split() and str(counts["challenge_pages"]) in line.split()
+    # A listing or feed that failed is shown as failing (step 5 shows it is asked again on the next run).
+    for path in (LISTING, FEED):
+        last = q(r["faulted_db"], "SELECT last_outcome FROM index_pages WHERE path=?", path)
+        if path in faults and last and last[0][0] not in ("ok", "gone"):
+            assert f"failing: {path} ({last[0][0]}" in status.stdout, status.stdout
     # 5. The next clean run recovers: the known page answers normally, nothing spurious is reported.
     assert r["recovery"].returncode == 0, r["recovery"].stderr
     assert set(outcomes(db, 3, KNOWN_ID)) <= {"not_modified", "unchanged"} and outcomes(db, 3, KNOWN_ID)
