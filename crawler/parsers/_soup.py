@@ -37,11 +37,17 @@ class ClassCut:
     lxml's tree and those events differ in a few corners; a page that reaches one of them is
     read from BeautifulSoup's own strained parse instead (``_own_route``, ``_too_deep``,
     ``_Ambiguous``), with the same marks.
+
+    ``keep_if(tokens)``, when given, narrows ``keep``: an element carrying one of ``keep`` is
+    kept only if it is also true for the element's class tokens (say, "both of two classes").
+    It is part of the strainer too, so both routes keep the same elements.
     """
 
     def __init__(self, keep: Iterable[str], watch: Iterable[str],
-                 watch_prefixes: tuple[str, ...] = ()) -> None:
+                 watch_prefixes: tuple[str, ...] = (),
+                 keep_if: Callable[[list[str]], bool] | None = None) -> None:
         self.keep = frozenset(keep)
+        self.keep_if = keep_if
         self.watch = frozenset(watch)
         self.watch_prefixes = watch_prefixes
         self.strainer = SoupStrainer(class_=self._keep_value)
@@ -50,8 +56,14 @@ class ClassCut:
         """The strainer's test on a raw ``class`` attribute value."""
         if not value:
             return False
-        tokens = value.split() if isinstance(value, str) else value
-        return not self.keep.isdisjoint(tokens)  # type: ignore[arg-type]
+        tokens = value.split() if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+        return self._kept(tokens)
+
+    def _kept(self, tokens: list[str]) -> bool:
+        """Is an element with these class tokens kept (with its subtree)?"""
+        if self.keep.isdisjoint(tokens):
+            return False
+        return self.keep_if is None or self.keep_if(tokens)
 
     def _watched(self, value: str, tokens: list[str]) -> bool:
         """Is an element with this ``class`` value (and its tokens) marked?"""
@@ -86,11 +98,12 @@ class ClassCut:
             return None
         roots: list[etree._Element] = []
         marked: list[Marked] = []
-        keep_classes, watched = self.keep, self._watched
+        keep_classes, keep_if, watched = self.keep, self.keep_if, self._watched
         for el in _WITH_CLASS(root):  # (cheaper than one contains() test per class in XPath)
             value = el.get("class")
             tokens = value.split()
-            keep = not keep_classes.isdisjoint(tokens)
+            # (self._kept(tokens), inline: this runs for every element with a class)
+            keep = not keep_classes.isdisjoint(tokens) and (keep_if is None or keep_if(tokens))
             if not (keep or watched(value, tokens)):
                 continue
             # document order: an element inside a kept one is inside the last kept one
