@@ -11,7 +11,8 @@ import sqlite_utils
 # (time since the page's list of entries last changed, how often to ask for it).
 # Statements are published in Russian first: a Russian listing or feed that changed today is where the
 # next statement will appear, so it is asked on every run; one unchanged for a day hourly, for a week
-# every 3 hours (the Russian feed, asked every run while busy, shows what a quiet section publishes).
+# every 3 hours (the Russian feed, asked every run while busy, shows what a quiet section publishes; while
+# no Russian feed works, every Russian listing is asked on every run - see index_page_states).
 PRIMARY_TIERS: tuple[tuple[timedelta, timedelta], ...] = (
     (timedelta(days=1), timedelta(0)),
     (timedelta(days=7), timedelta(hours=1)),
@@ -83,19 +84,26 @@ def index_page_states(db: sqlite_utils.Database, *, now: datetime | None = None,
     page read successfully (or a 404, which is asked again after `gone_interval`) can wait.
     """
     now = now or datetime.now(timezone.utc)
+    rows = db.conn.execute(
+        "SELECT path, page_type, lang, last_outcome, last_fetched_at, last_changed_at, first_fetched_at"
+        " FROM index_pages ORDER BY path").fetchall()
+    # Quiet Russian listings may wait only because the Russian feed shows what they would: while no such
+    # feed answers (404, the anti-bot page instead of RSS), every Russian listing is asked on every run.
+    feed_works = any(page_type == "feed" and lang in policy.primary_langs and outcome == "ok"
+                     for _, page_type, lang, outcome, *_ in rows)
     states: list[dict[str, Any]] = []
-    for path, lang, outcome, fetched, changed, first in db.conn.execute(
-            "SELECT path, lang, last_outcome, last_fetched_at, last_changed_at, first_fetched_at FROM index_pages"
-            " ORDER BY path"):
+    for path, page_type, lang, outcome, fetched, changed, first in rows:
         last = _parse(fetched)
         interval: timedelta | None = None
         if outcome == "gone":
             interval = policy.gone_interval
         elif outcome in ("ok", "not_modified"):
             interval = policy.interval(lang, now - (_parse(changed) or _parse(first) or now))
+            if not feed_works and page_type == "listing" and lang in policy.primary_langs:
+                interval = timedelta(0)
         due = last is None or interval is None or interval == timedelta(0) \
             or now - last >= interval - min(SLACK, interval / 10)
-        states.append({"path": path, "lang": lang, "outcome": outcome, "last_fetched_at": fetched,
+        states.append({"path": path, "page_type": page_type, "lang": lang, "outcome": outcome, "last_fetched_at": fetched,
                        "last_changed_at": changed, "interval": interval, "due": due})
     return states
 

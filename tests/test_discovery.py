@@ -40,6 +40,8 @@ def test_a_listing_that_changed_today_is_asked_every_run(db):
 
 
 def test_a_russian_listing_unchanged_for_days_waits_an_hour_then_three(db):
+    read(db, "/ru/rss.php", "f1", NOW - timedelta(hours=2), page_type="feed")   # the Russian feed works
+    read(db, "/ru/rss.php", "f2", NOW - timedelta(minutes=30), page_type="feed")
     # Same entries for 3 days: hourly. Asked 20 minutes ago: not due; 70 minutes ago: due.
     read(db, "/ru/press_service/spokesman/answers/", "x", NOW - timedelta(days=3))
     read(db, "/ru/press_service/spokesman/answers/", "x", NOW - timedelta(minutes=20))
@@ -50,6 +52,10 @@ def test_a_russian_listing_unchanged_for_days_waits_an_hour_then_three(db):
     read(db, "/ru/press_service/spokesman/briefings/", "z", NOW - timedelta(hours=2))
     assert sorted(index_pages_not_due(db, now=NOW)) == ["/ru/press_service/spokesman/answers/",
                                                          "/ru/press_service/spokesman/briefings/"]
+    # Without a working Russian feed (here: the anti-bot page instead of RSS) nothing would show what a quiet
+    # Russian section publishes: every Russian listing is asked on every run.
+    read(db, "/ru/rss.php", None, NOW - timedelta(minutes=1), page_type="feed", outcome="challenge")
+    assert index_pages_not_due(db, now=NOW) == []
 
 
 def test_translation_listings_are_a_slower_backstop(db):
