@@ -45,3 +45,24 @@ def test_corrupt_file_gives_store_error(tmp_path):
 def test_missing_directory(tmp_path):
     with pytest.raises(StoreError, match="does not exist"):
         open_db(tmp_path / "nope" / "a.db")
+
+
+def test_a_database_of_the_previous_schema_is_upgraded_in_place(tmp_path):
+    # A database written before adaptive discovery (schema 4): its runs and fetches stay, index_pages appears,
+    # and listing reads from then on are tracked.
+    from store.writes import Fetch, record_fetch
+
+    path = tmp_path / "old.db"
+    db = open_db(path)
+    db.conn.execute("INSERT INTO runs (started_at, status) VALUES ('2026-01-01T00:00:00+00:00', 'ok')")
+    db.conn.execute("DROP TABLE index_pages")
+    db.conn.execute("PRAGMA user_version = 4")
+    db.conn.commit()
+    db.conn.close()
+    db = open_db(path)
+    assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+    record_fetch(db, 1, Fetch(url="https://mid.ru/ru/foreign_policy/news/", page_type="listing", outcome="ok",
+                              http_status=200, entries=20, entries_digest="d"))
+    assert db.conn.execute("SELECT path, lang, entries FROM index_pages").fetchall() == \
+        [("/ru/foreign_policy/news/", "ru", 20)]
