@@ -7,6 +7,8 @@ from typing import Any
 
 import sqlite_utils
 
+from store.recheck import parse_timestamp
+
 
 # (time since the page's list of entries last changed, how often to ask for it).
 # Statements are published in Russian first: a Russian listing or feed that changed today is where the
@@ -66,16 +68,6 @@ def parse_discovery_policy(text: str) -> DiscoveryPolicy:
         raise ValueError(f"discovery must be one of {', '.join(POLICIES)}, not {text!r}") from None
 
 
-def _parse(ts: str | None) -> datetime | None:
-    if not ts:
-        return None
-    try:
-        value = datetime.fromisoformat(ts.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def index_page_states(db: sqlite_utils.Database, *, now: datetime | None = None,
                       policy: DiscoveryPolicy = DiscoveryPolicy()) -> list[dict[str, Any]]:
     """Every listing and feed the store knows: path, lang, last outcome, its interval and whether it is due.
@@ -93,12 +85,12 @@ def index_page_states(db: sqlite_utils.Database, *, now: datetime | None = None,
                      for _, page_type, lang, outcome, *_ in rows)
     states: list[dict[str, Any]] = []
     for path, page_type, lang, outcome, fetched, changed, first in rows:
-        last = _parse(fetched)
+        last = parse_timestamp(fetched)
         interval: timedelta | None = None
         if outcome == "gone":
             interval = policy.gone_interval
         elif outcome in ("ok", "not_modified"):
-            interval = policy.interval(lang, now - (_parse(changed) or _parse(first) or now))
+            interval = policy.interval(lang, now - (parse_timestamp(changed) or parse_timestamp(first) or now))
             if not feed_works and page_type == "listing" and lang in policy.primary_langs:
                 interval = timedelta(0)
         due = last is None or interval is None or interval == timedelta(0) \

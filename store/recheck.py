@@ -33,7 +33,8 @@ class RecheckPolicy:
         return self.old_interval
 
 
-def _parse(ts: str | None) -> datetime | None:
+def parse_timestamp(ts: str | None) -> datetime | None:
+    """A stored ISO 8601 timestamp as an aware datetime (UTC when it has no offset); None if absent or bad."""
     if not ts:
         return None
     try:
@@ -117,13 +118,13 @@ def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: da
         if (langs and lang not in langs) or (site and not sid.startswith(site + ":")):
             continue
         item = {"statement_id": sid, "lang": lang, "url": url, "etag": etag, "last_modified": last_modified}
-        last_checked = _parse(checked) or _parse(first_seen) or now
+        last_checked = parse_timestamp(checked) or parse_timestamp(first_seen) or now
         if mode == "all":
             due.append((last_checked, item))
             continue
-        when = due_at(policy, last_checked=last_checked, published=_parse(published), changed=_parse(changed),
-                      first_seen=_parse(first_seen), pending=outcome == "gone" and status == "active",
-                      statement_first_seen=_parse(statement_seen))
+        when = due_at(policy, last_checked=last_checked, published=parse_timestamp(published), changed=parse_timestamp(changed),
+                      first_seen=parse_timestamp(first_seen), pending=outcome == "gone" and status == "active",
+                      statement_first_seen=parse_timestamp(statement_seen))
         if when <= now:
             due.append((when, item))
     due.sort(key=lambda pair: pair[0])  # oldest-due first, so what does not fit is carried over fairly
