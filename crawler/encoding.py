@@ -22,6 +22,8 @@ _MOJIBAKE = re.compile("[\u00d0\u00d1][\u0080-\u00bf\u0152\u0153\u0160\u0161\u01
                        "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
 
 _LATIN_RUNS = re.compile("[\u00c0-\u00ff]{4,}")
+# Both patterns above need a letter of U+00C0-U+00FF: one scan for it rules out most texts (Cyrillic has none).
+_LATIN1_LETTER = re.compile("[\u00c0-\u00ff]")
 
 
 @dataclass
@@ -83,6 +85,8 @@ def looks_like_mojibake(text: str, min_hits: int = 3) -> bool:
     """True for Cyrillic decoded with a Western charset somewhere: UTF-8 read as latin-1/cp1252
     ("Ð¡ÐžÐžÐ‘Ð©Ð•Ð") or windows-1251 read as latin-1 ("Ñîîáùåíèå": runs of accented letters that
     no Western language has)."""
+    if _LATIN1_LETTER.search(text) is None:
+        return False
     for pattern in (_MOJIBAKE, _LATIN_RUNS):
         hits = 0
         for _ in pattern.finditer(text):
