@@ -95,8 +95,8 @@ def index_page_states(db: sqlite_utils.Database, *, now: datetime | None = None,
                 interval = timedelta(0)
         due = last is None or interval is None or interval == timedelta(0) \
             or now - last >= interval - min(SLACK, interval / 10)
-        states.append({"path": path, "page_type": page_type, "lang": lang, "outcome": outcome, "last_fetched_at": fetched,
-                       "last_changed_at": changed, "interval": interval, "due": due})
+        states.append({"path": path, "page_type": page_type, "lang": lang, "outcome": outcome,
+                       "last_fetched_at": fetched, "last_changed_at": changed, "interval": interval, "due": due})
     return states
 
 

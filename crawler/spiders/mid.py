@@ -327,7 +327,7 @@ class MidSpider(scrapy.Spider):
         fetch.entries = len(entries)
         fetch.entries_digest = hashlib.sha1(
             "\n".join(_path_query(e["url"]) for e in entries).encode("utf-8")).hexdigest()
-        return FetchItem(fetch, extra={"entries": len(entries)})
+        return FetchItem(fetch)
 
     def _challenge(self, response: Response) -> Iterator[Any]:
         """The anti-bot page: count it, try again at the back of the queue, never parse it."""
