@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
 from scheduler.divergence.anchors import (
@@ -129,10 +130,19 @@ def prepare(paragraphs: Sequence[Mapping[str, Any]]) -> list[Para]:
     for i, p in enumerate(paragraphs):
         text = (p.get("text") or "").strip()
         speaker = (p.get("speaker") or None)
-        out.append(Para(i, speaker, text, speaker_role(speaker), text_length(text), extract_anchors(text),
-                        is_heading(speaker, text), speaker is None and is_boilerplate(text),
-                        frozenset(soft_numbers(text))))
+        out.append(Para(i, speaker, text, *_features(speaker, text)))
     return out
+
+
+@lru_cache(maxsize=8192)
+def _features(speaker: str | None, text: str) -> tuple[str | None, int, Counter, bool, bool, frozenset]:
+    """Role, length, anchors, heading, boilerplate and soft numbers of one paragraph.
+
+    Cached: the original's paragraphs are compared with every translation, and again for each edit
+    (the anchors Counter is shared, so nothing may modify it in place).
+    """
+    return (speaker_role(speaker), text_length(text), extract_anchors(text), is_heading(speaker, text),
+            speaker is None and is_boilerplate(text), frozenset(soft_numbers(text)))
 
 
 def _phi(x: float) -> float:
@@ -148,54 +158,32 @@ def _length_prob(la: int, lb: int, ratio: float) -> float:
 
 
 def _anchor_cost(ga: Sequence[Para], gb: Sequence[Para]) -> float:
-    if len(ga) == 1 and len(gb) == 1:
-        aa, ab = ga[0].anchors, gb[0].anchors
-    else:
-        aa = sum((p.anchors for p in ga), Counter())
-        ab = sum((p.anchors for p in gb), Counter())
-    if not aa and not ab:
+    return _anchor_cost_of(_pool(ga), _pool(gb))
+
+
+def _pool(group: Sequence[Para]) -> tuple[Counter, str, set]:
+    """A group's anchors, text and soft numbers taken together."""
+    if len(group) == 1:
+        return group[0].anchors, group[0].text, set(group[0].soft)
+    return sum((p.anchors for p in group), Counter()), " ".join(p.text for p in group), \
+        set().union(*(p.soft for p in group))
+
+
+def _anchor_cost_of(a: tuple[Counter, str, set], b: tuple[Counter, str, set]) -> float:
+    if not a[0] and not b[0]:
         return 0.0
-    m, oa, ob = compare_anchors(aa, ab, " ".join(p.text for p in ga), " ".join(p.text for p in gb),
-                                soft=(set().union(*(p.soft for p in ga)), set().union(*(p.soft for p in gb))))
+    m, oa, ob = compare_anchors(a[0], b[0], a[1], b[1], soft=(a[2], b[2]))
     return -0.7 * min(m, 4) + 1.2 * min(len(oa) + len(ob), 5)
 
 
 _MAX_BONUS = 1.0 + 0.7 * 4 + 0.5  # the most role, anchor and heading evidence can take off a cost
 
 
-def _group_cost(ga: Sequence[Para], gb: Sequence[Para], ratio: float, bound: float = _INF,
-                cache: dict | None = None) -> float:
-    """Cost of pairing two groups; anything at or above ``bound`` is returned early as infinity."""
-    if any(p.speaker for p in ga[1:]) or any(p.speaker for p in gb[1:]):
-        return _INF  # a group never swallows the start of another speaker turn
-    cost = _PRIOR[(len(ga), len(gb))]
-    if not ga or not gb:
-        return cost
-    la, lb = sum(p.length for p in ga), sum(p.length for p in gb)
-    p_len = _length_prob(la, lb, ratio)
-    if len(ga) + len(gb) > 2 and p_len < 1e-3:
-        return _INF  # a split or merge whose lengths do not add up is never the answer
-    cost += -math.log(p_len)
-    if cost - _MAX_BONUS >= bound:
-        return _INF  # cannot win: skip the (costly) anchor comparison
-    ra, rb = ga[0].role, gb[0].role
-    if ra is not None or rb is not None:
-        cost += _ROLE_COST[roles_compatible(ra, rb)]
-    if cache is None:
-        cost += _anchor_cost(ga, gb)
-    else:
-        key = (ga[0].index, len(ga), gb[0].index, len(gb))
-        if key not in cache:
-            cache[key] = _anchor_cost(ga, gb)
-        cost += cache[key]
-    if len(ga) == len(gb) == 1:
-        if ga[0].heading and gb[0].heading:
-            cost -= 0.5
-        elif ga[0].heading != gb[0].heading:
-            cost += 1.0
-    elif any(p.heading for p in (*ga, *gb)):
-        cost += 2.5  # a heading is rarely merged with a paragraph in translation
-    return cost
+def _prefix(values: Sequence[int]) -> list[int]:
+    out = [0]
+    for v in values:
+        out.append(out[-1] + v)
+    return out
 
 
 def _dp(pa: Sequence[Para], pb: Sequence[Para], ratio: float,
@@ -205,6 +193,47 @@ def _dp(pa: Sequence[Para], pb: Sequence[Para], ratio: float,
     best = [[_INF] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple[int, int] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
     best[0][0] = 0.0
+    cache = {} if cache is None else cache
+    # Prefix sums: the cost of a group (a slice of each side) is read in O(1), not summed per call.
+    len_a, len_b = _prefix([p.length for p in pa]), _prefix([p.length for p in pb])
+    spk_a, spk_b = _prefix([bool(p.speaker) for p in pa]), _prefix([bool(p.speaker) for p in pb])
+    head_a, head_b = _prefix([p.heading for p in pa]), _prefix([p.heading for p in pb])
+    p_lens: dict[tuple[int, int], float] = {}
+
+    def group_cost(i: int, ni: int, j: int, nj: int, bound: float) -> float:
+        """Cost of pairing pa[i:ni] with pb[j:nj]; anything at or above ``bound`` is returned early as infinity."""
+        di, dj = ni - i, nj - j
+        if (di > 1 and spk_a[ni] - spk_a[i + 1]) or (dj > 1 and spk_b[nj] - spk_b[j + 1]):
+            return _INF  # a group never swallows the start of another speaker turn
+        cost = _PRIOR[(di, dj)]
+        if not di or not dj:
+            return cost
+        la, lb = len_a[ni] - len_a[i], len_b[nj] - len_b[j]
+        p_len = p_lens.get((la, lb))
+        if p_len is None:
+            p_len = p_lens[(la, lb)] = _length_prob(la, lb, ratio)
+        if di + dj > 2 and p_len < 1e-3:
+            return _INF  # a split or merge whose lengths do not add up is never the answer
+        cost += -math.log(p_len)
+        if cost - _MAX_BONUS >= bound:
+            return _INF  # cannot win: skip the (costly) anchor comparison
+        ra, rb = pa[i].role, pb[j].role
+        if ra is not None or rb is not None:
+            cost += _ROLE_COST[roles_compatible(ra, rb)]
+        key = (pa[i].index, di, pb[j].index, dj)
+        anchor = cache.get(key)
+        if anchor is None:
+            anchor = cache[key] = _anchor_cost(pa[i:ni], pb[j:nj])
+        cost += anchor
+        if di == dj == 1:
+            if pa[i].heading and pb[j].heading:
+                cost -= 0.5
+            elif pa[i].heading != pb[j].heading:
+                cost += 1.0
+        elif head_a[ni] - head_a[i] or head_b[nj] - head_b[j]:
+            cost += 2.5  # a heading is rarely merged with a paragraph in translation
+        return cost
+
     # Long texts are only aligned near the diagonal (a translation does not wander far from it).
     band = max(10, abs(n - m) + 6, (max(n, m) // 10))
     moves = sorted(_PRIOR, key=_PRIOR.get)  # likeliest first, so the bound prunes the rest
@@ -216,9 +245,12 @@ def _dp(pa: Sequence[Para], pb: Sequence[Para], ratio: float,
             cell, step = _INF, None
             for di, dj in moves:
                 i, j = ni - di, nj - dj
-                if i < 0 or j < 0 or best[i][j] == _INF:
+                if i < 0 or j < 0:
                     continue
-                c = best[i][j] + _group_cost(pa[i:ni], pb[j:nj], ratio, cell - best[i][j], cache)
+                before = best[i][j]
+                if before == _INF:
+                    continue
+                c = before + group_cost(i, ni, j, nj, cell - before)
                 if c < cell:
                     cell, step = c, (di, dj)
             best[ni][nj], back[ni][nj] = cell, step
@@ -246,18 +278,28 @@ def _turns(paras: Sequence[Para], headings: bool = False, questions: bool = Fals
     return turns
 
 
-def _turn_cost(ta: Sequence[Para], tb: Sequence[Para], ratio: float) -> float:
-    la, lb = sum(p.length for p in ta), sum(p.length for p in tb)
-    cost = -math.log(_length_prob(la, lb, ratio))
-    ra, rb = ta[0].role, tb[0].role
-    if ra is not None or rb is not None:
-        cost += _ROLE_COST[roles_compatible(ra, rb)]
-    return cost + _anchor_cost(ta, tb)
-
-
-def _align_turns(ta: list[list[Para]], tb: list[list[Para]], ratio: float) -> list[tuple[int | None, int | None, bool]]:
+def _align_turns(ta: list[list[Para]], tb: list[list[Para]], ratio: float,
+                 cache: dict | None = None) -> list[tuple[int | None, int | None, bool]]:
     """Pairs of turn indices (None when unpaired) in order, and a flag for pairs made out of order."""
     n, m = len(ta), len(tb)
+    cache = {} if cache is None else cache
+    len_a, len_b = [sum(p.length for p in t) for t in ta], [sum(p.length for p in t) for t in tb]
+    pools: dict[tuple[str, int], tuple[Counter, str, set]] = {}
+
+    def turn_cost(i: int, j: int) -> float:
+        cost = -math.log(_length_prob(len_a[i], len_b[j], ratio))
+        ra, rb = ta[i][0].role, tb[j][0].role
+        if ra is not None or rb is not None:
+            cost += _ROLE_COST[roles_compatible(ra, rb)]
+        # Same key as a group of the paragraph programme: a turn is a run of consecutive paragraphs.
+        key = (ta[i][0].index, len(ta[i]), tb[j][0].index, len(tb[j]))
+        anchor = cache.get(key)
+        if anchor is None:
+            pa = pools.get(("a", i)) or pools.setdefault(("a", i), _pool(ta[i]))
+            pb = pools.get(("b", j)) or pools.setdefault(("b", j), _pool(tb[j]))
+            anchor = cache[key] = _anchor_cost_of(pa, pb)
+        return cost + anchor
+
     skip = 4.0  # per unit; two skips (one each side) beat one bad pairing, the repair below re-pairs them
     best = [[_INF] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple[int, int] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
@@ -270,7 +312,7 @@ def _align_turns(ta: list[list[Para]], tb: list[list[Para]], ratio: float) -> li
                 ni, nj = i + di, j + dj
                 if ni > n or nj > m:
                     continue
-                c = best[i][j] + (_turn_cost(ta[i], tb[j], ratio) if di and dj else skip)
+                c = best[i][j] + (turn_cost(i, j) if di and dj else skip)
                 if c < best[ni][nj]:
                     best[ni][nj] = c
                     back[ni][nj] = (di, dj)
@@ -285,7 +327,7 @@ def _align_turns(ta: list[list[Para]], tb: list[list[Para]], ratio: float) -> li
     left_a = [p[0] for p in pairs if p[1] is None]
     left_b = [p[1] for p in pairs if p[0] is None]
     if left_a and left_b:
-        cands = sorted((_turn_cost(ta[i], tb[j], ratio), i, j) for i in left_a for j in left_b)  # type: ignore[index]
+        cands = sorted((turn_cost(i, j), i, j) for i in left_a for j in left_b)  # type: ignore[index]
         used_a: set[int] = set()
         used_b: set[int] = set()
         moved: dict[int, int] = {}
@@ -326,7 +368,7 @@ def _align_once(pa: list[Para], pb: list[Para], ratio: float, cache: dict | None
     if not has_turns:
         ta, tb = [ca] if ca else [], [cb] if cb else []
     links: list[Link] = []
-    units = _align_turns(ta, tb, ratio) if has_turns else [(0 if ta else None, 0 if tb else None, False)]
+    units = _align_turns(ta, tb, ratio, cache) if has_turns else [(0 if ta else None, 0 if tb else None, False)]
     for i, j, moved in units:
         if i is None and j is None:
             continue

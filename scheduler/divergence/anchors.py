@@ -100,6 +100,7 @@ for _value, _words in {
         _NUMBER_WORDS[_w] = _value
 
 _WORD = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
 _CYRILLIC = re.compile("[А-Яа-яЁё]")
 _LATIN_TOKEN = re.compile(r"(?<![\w@/.])[A-Za-z][A-Za-z0-9&\-]*[A-Za-z0-9]")
 
@@ -124,14 +125,17 @@ def extract_anchors(text: str) -> Counter[str]:
     """The language-neutral anchors of one paragraph (a multiset)."""
     out: Counter[str] = Counter()
     taken: list[tuple[int, int]] = []
-    for m in _DAY_MONTH.finditer(text):
+    # Dates and numbers both need a digit; most paragraphs have none, and the date pattern is slow to
+    # rule out (it tries every word as a month name).
+    has_digit = _DIGIT.search(text) is not None
+    for m in (_DAY_MONTH.finditer(text) if has_digit else ()):
         day, month_word = (m.group("d1"), m.group("m1")) if m.group("d1") else (m.group("d2"), m.group("m2"))
         month = month_number(month_word or "")
         if month is None or not 1 <= int(day) <= 31:
             continue
         out[f"date:{month:02d}-{int(day):02d}"] += 1
         taken.append(m.span("d1") if m.group("d1") else m.span("d2"))
-    for m in _NUMBER.finditer(text):
+    for m in (_NUMBER.finditer(text) if has_digit else ()):
         if any(a <= m.start() < b for a, b in taken):
             continue
         raw = m.group("num")
@@ -321,7 +325,8 @@ def is_heading(speaker: str | None, text: str) -> bool:
 
 def text_length(text: str) -> int:
     """Characters without whitespace (scripts differ in word length, less in letters per meaning)."""
-    return sum(1 for c in text if not c.isspace())
+    # str.split() cuts at exactly the characters str.isspace() accepts; the join runs in C.
+    return len("".join(text.split()))
 
 
 def words(text: str) -> Iterable[str]:
