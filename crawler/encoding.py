@@ -87,7 +87,9 @@ def looks_like_mojibake(text: str, min_hits: int = 3) -> bool:
     no Western language has)."""
     if _LATIN1_LETTER.search(text) is None:
         return False
-    for pattern in (_MOJIBAKE, _LATIN_RUNS):
+    # UTF-8 read as latin-1 always starts with Ð or Ñ: two substring scans rule it out for most texts.
+    patterns = (_MOJIBAKE, _LATIN_RUNS) if "\u00d0" in text or "\u00d1" in text else (_LATIN_RUNS,)
+    for pattern in patterns:
         hits = 0
         for _ in pattern.finditer(text):
             hits += 1

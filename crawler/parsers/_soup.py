@@ -51,6 +51,9 @@ class ClassCut:
         self.watch = frozenset(watch)
         self.watch_prefixes = watch_prefixes
         self.strainer = SoupStrainer(class_=self._keep_value)
+        # A substring test that every kept or watched class value passes (tokens are checked after).
+        names = sorted(self.keep | self.watch | set(self.watch_prefixes), key=len, reverse=True)
+        self._interesting = re.compile("|".join(map(re.escape, names)) or "(?!)").search
 
     def _keep_value(self, value: object) -> bool:
         """The strainer's test on a raw ``class`` attribute value."""
@@ -99,8 +102,11 @@ class ClassCut:
         roots: list[etree._Element] = []
         marked: list[Marked] = []
         keep_classes, keep_if, watched = self.keep, self.keep_if, self._watched
+        interesting = self._interesting
         for el in _WITH_CLASS(root):  # (cheaper than one contains() test per class in XPath)
             value = el.get("class")
+            if interesting(value) is None:
+                continue  # none of the names occurs in it: most of a page (menus, footer, ...)
             tokens = value.split()
             # (self._kept(tokens), inline: this runs for every element with a class)
             keep = not keep_classes.isdisjoint(tokens) and (keep_if is None or keep_if(tokens))

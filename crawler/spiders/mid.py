@@ -262,14 +262,14 @@ class MidSpider(scrapy.Spider):
             return
         decoded = _decoded(response)
         text = decoded.text
-        if is_challenge(text):
-            yield from self._challenge(response)
-            return
         if not decoded.lossless:
+            if is_challenge(text):
+                yield from self._challenge(response)
+                return
             # Bytes no charset explains: storing them would make an "edit" of replacement characters.
             yield FetchItem(self._fetch(response, "parse_error", error=f"undecodable bytes ({decoded.encoding})"))
             return
-        try:
+        try:  # (the parser tells the anti-bot page apart itself: ChallengePage)
             record = self.parse_record(text, response.url)
         except ChallengePage:
             yield from self._challenge(response)
