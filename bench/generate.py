@@ -292,7 +292,6 @@ def generate(out: Path | str, statements: int = 20000, seed: int = 1, new: int =
         for rel, text in bodies.items():
             (incr_dir / rel).write_text(text, encoding="utf-8")
         new_variants += len(bodies)
-    by_id = {st["id"]: st for st in manifest}
     for s, lang in incr_edits:
         rel = f"bodies/{s}.{lang}.html"
         (incr_dir / rel).write_text(edit_body(t, (out / rel).read_text(encoding="utf-8"), lang), encoding="utf-8")

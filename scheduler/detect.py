@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 import sqlite_utils
 
 from scheduler.compare import is_cosmetic
 from scheduler.diff import diff_versions, render_text, summarize
+from store.timestamps import to_datetime
 from store.writes import GONE_OUTCOMES, OK_OUTCOMES, transaction, utcnow
 
 
@@ -19,11 +20,6 @@ class DeletionRule:
 
     checks: int = 2
     span: timedelta = timedelta(hours=6)
-
-
-def _ts(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def load_version(db: sqlite_utils.Database, sid: str, lang: str, version: int) -> dict[str, Any] | None:
@@ -152,7 +148,7 @@ def _detect_variant(db: sqlite_utils.Database, sid: str, lang: str, run_id: int 
             f"SELECT id, fetched_at, http_status, error FROM fetches WHERE statement_id=? AND lang=?"
             f" AND page_type='article' AND id>? AND outcome IN ('{GONE_OUTCOMES[0]}') ORDER BY id", (sid, lang, floor)
         ).fetchall()
-        if len(gone) >= rule.checks and _ts(gone[-1][1]) - _ts(gone[0][1]) >= rule.span:
+        if len(gone) >= rule.checks and to_datetime(gone[-1][1]) - to_datetime(gone[0][1]) >= rule.span:
             current = conn.execute("SELECT current_version FROM variants WHERE statement_id=? AND lang=?",
                                    (sid, lang)).fetchone()[0]
             how = f"HTTP {gone[-1][2]}" if gone[-1][2] and gone[-1][2] in (404, 410) else (gone[-1][3] or "gone")

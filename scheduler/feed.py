@@ -9,6 +9,7 @@ from typing import Any, Mapping, Sequence
 from feedgen.feed import FeedGenerator
 
 from scheduler.diff import safe_terminal
+from store.timestamps import to_datetime
 
 # Characters XML 1.0 forbids; lxml refuses to serialise them, so one bad page must not break the feed.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -23,15 +24,6 @@ def change_entry_id(change_id: Any) -> str:
 def _text(value: Any) -> str:
     # Page-derived plain text: no controls, bidi overrides or line breaks in titles and summaries.
     return safe_terminal(str(value or "")).replace("\n", " ").strip()
-
-
-def _parse_time(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        dt = value
-    else:
-        dt = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    # feedgen rejects naive datetimes; the store writes UTC, so a missing offset means UTC.
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def _http_url(url: Any) -> str | None:
@@ -72,7 +64,7 @@ def build_atom_feed(
     updated: datetime | None = None,
 ) -> bytes:
     """Serialise ``changes`` (newest first) as an Atom document (UTF-8 bytes)."""
-    items = sorted(changes, key=lambda c: (_parse_time(c["detected_at"]), str(c["id"])), reverse=True)
+    items = sorted(changes, key=lambda c: (to_datetime(c["detected_at"]), str(c["id"])), reverse=True)
 
     fg = FeedGenerator()
     fg.id(feed_id)
@@ -81,15 +73,15 @@ def build_atom_feed(
     fg.author({"name": "ministry-watch"})
     fg.generator("ministry-watch")
     if updated is not None:
-        fg.updated(_parse_time(updated))
+        fg.updated(to_datetime(updated))
     elif items:
-        fg.updated(_parse_time(items[0]["detected_at"]))
+        fg.updated(to_datetime(items[0]["detected_at"]))
     else:
         fg.updated(datetime.now(timezone.utc))
 
     for change in items:
         fe = fg.add_entry(order="append")
-        when = _parse_time(change["detected_at"])
+        when = to_datetime(change["detected_at"])
         url = _http_url(change.get("url"))
         fe.id(change_entry_id(change["id"]))
         fe.title(entry_title(change))

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlite_utils
 
-from store.recheck import parse_timestamp
+from store.timestamps import parse_timestamp
 
 
 # (time since the page's list of entries last changed, how often to ask for it).

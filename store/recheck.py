@@ -7,6 +7,8 @@ from typing import Any
 
 import sqlite_utils
 
+from store.timestamps import parse_timestamp
+
 # (age of the statement or of its last change, re-check interval): fresh statements are the ones
 # that get edited, so they are watched closely; old ones rarely change and cost the site requests.
 DEFAULT_TIERS: tuple[tuple[timedelta, timedelta], ...] = (
@@ -31,17 +33,6 @@ class RecheckPolicy:
             if age < limit:
                 return every
         return self.old_interval
-
-
-def parse_timestamp(ts: str | None) -> datetime | None:
-    """A stored ISO 8601 timestamp as an aware datetime (UTC when it has no offset); None if absent or bad."""
-    if not ts:
-        return None
-    try:
-        value = datetime.fromisoformat(ts.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 _MARGIN = timedelta(seconds=1)

@@ -7,11 +7,12 @@ import os
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 import sqlite_utils
+
+from store.timestamps import utcnow
 
 if TYPE_CHECKING:
     from store.warc import WarcRef
@@ -25,11 +26,6 @@ TRANSIENT_OUTCOMES = (
     "robots", "parse_error", "error", "offsite",
 )
 OUTCOMES = OK_OUTCOMES + GONE_OUTCOMES + TRANSIENT_OUTCOMES
-
-
-def utcnow() -> str:
-    """Current UTC time as ISO 8601 with seconds (the store's one timestamp format)."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
 def statement_id(site: str, source_id: int | str) -> str:

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from store.db import open_db
-from store.recheck import RecheckPolicy, due_at, parse_policy, parse_timestamp as _parse, variants_to_recheck
+from store.recheck import RecheckPolicy, due_at, parse_policy, variants_to_recheck
+from store.timestamps import parse_timestamp as _parse
 from store.writes import transaction
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)

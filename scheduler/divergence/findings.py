@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from difflib import SequenceMatcher
 from typing import Any, Mapping, Sequence
 
@@ -25,6 +25,7 @@ from scheduler.compare import cosmetic_key, is_cosmetic
 from scheduler.diff import CHANGED, DELETED, EQUAL, INSERTED, MOVED, diff_versions
 from scheduler.divergence.align import HIGH, LOW, Alignment, align
 from scheduler.divergence.anchors import extract_anchors, is_year
+from store.timestamps import to_datetime
 
 MISSING_PARAGRAPHS = "missing_paragraphs"
 NUMBER_MISMATCH = "number_mismatch"
@@ -215,13 +216,6 @@ def compare_pair(paragraphs_a: Sequence[Mapping[str, Any]], paragraphs_b: Sequen
 # time-based findings
 
 
-def _ts(value: str | datetime) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
 def _minor(op: Any) -> bool:
     """A spelling or punctuation fix: no anchor changed and every replaced word is nearly the same word."""
     if op.kind != CHANGED or op.speaker_changed or op.words is None:
@@ -277,7 +271,7 @@ def _after(x: Mapping[str, Any], y: Mapping[str, Any]) -> bool:
         return x["run_id"] > y["run_id"]
     if x.get("run_id") is not None and x.get("run_id") == y.get("run_id"):
         return False  # the same run: simultaneous
-    return _ts(x["captured_at"]) > _ts(y["captured_at"])
+    return to_datetime(x["captured_at"]) > to_datetime(y["captured_at"])
 
 
 def edit_not_propagated(history_x: Sequence[Mapping[str, Any]], history_y: Sequence[Mapping[str, Any]],
@@ -291,7 +285,7 @@ def edit_not_propagated(history_x: Sequence[Mapping[str, Any]], history_y: Seque
     when Y first appeared after the edit (the translation was made from the edited text). Spelling and
     punctuation fixes and cosmetic edits need no propagation.
     """
-    now_dt = _ts(now)
+    now_dt = to_datetime(now)
     xs = [v for v in history_x if not v.get("rederived")]
     ys = [v for v in history_y if not v.get("rederived")]
     if len(xs) < 2 or not ys:
@@ -334,7 +328,7 @@ def edit_not_propagated(history_x: Sequence[Mapping[str, Any]], history_y: Seque
         followed = [yv for yv, touched in y_edits if not _after(prev, yv) and (touched & counterparts or not counterparts)]
         if followed or _after(y_first, ver):
             continue
-        age = now_dt - _ts(ver["captured_at"])
+        age = now_dt - to_datetime(ver["captured_at"])
         if age < delay:
             continue
         pending.append({"from_version": prev["version"], "to_version": ver["version"],
@@ -389,7 +383,7 @@ def missing_translation(statement: Mapping[str, Any], languages: Sequence[str], 
     since = statement.get("published_at") or statement.get("first_seen_at")
     if not since:
         return []
-    age = _ts(now) - _ts(since)
+    age = to_datetime(now) - to_datetime(since)
     if age < config.translation_delay:
         return []
     out = []
