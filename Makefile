@@ -36,7 +36,7 @@ bench: $(STAMP) $(BENCH_VENV)/.installed
 	$(BIN)/python -m bench.run
 
 bench-quick: $(STAMP) $(BENCH_VENV)/.installed
-	$(BIN)/python -m bench.run --statements 300 --big-edits 200 --s6-statements 100 --sim-days 7 --sim-archive 10000 --label quick
+	$(BIN)/python -m bench.run --statements 300 --big-edits 200 --s6-statements 100 --sim-days 7 --sim-archive 10000 --s1-repeats 1 --label quick
 
 clean:
 	rm -rf $(VENV) *.egg-info
