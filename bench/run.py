@@ -564,7 +564,7 @@ def table(res: dict) -> str:
             lat = x["latency"]
             add(f"7 [{name}] requests/day (mean / max after the first day)",
                 f"{x['requests_per_day']:.0f} / {x['requests_per_day_max']}", "<= ~3,000", t["requests"])
-            add(f"7 [{name}] requests on the first day (every listing new to the store)", x["requests_first_day"])
+            add(f"7 [{name}] requests on the first day (bookkeeping and schedule starting)", x["requests_first_day"])
             add(f"7 [{name}] new statement: worst detection latency, h", lat["new_statement"]["max_h"],
                 f"within one cycle ({x['cycle_minutes'] / 60:.1f} h)", t["new"], 2)
             add(f"7 [{name}] new translation: median / worst latency, h",

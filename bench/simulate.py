@@ -237,6 +237,7 @@ def run_sim(work: Path, name: str, cfg: dict, *, days: int, archive: int, seed: 
     rule = DeletionRule()
     per_day: dict[int, int] = {}
     per_kind: dict[str, int] = {"discovery": 0, "new": 0, "recheck": 0}
+    per_day_kind: dict[int, dict[str, int]] = {}
     truth: list[dict[str, Any]] = []
     first_fetch: dict[tuple[int, str], datetime] = {}
     ev = 0
@@ -294,9 +295,12 @@ def run_sim(work: Path, name: str, cfg: dict, *, days: int, archive: int, seed: 
                         continue
                     ids = listed(lang, section)
                     digest = hashlib.sha1(" ".join(map(str, ids)).encode()).hexdigest()
+                    newest = max((model[(sid, lang)]["published"] for sid in ids), default=None)
                     record_fetch(db, run_id, Fetch(url=url, page_type="listing" if section else "feed",
                                                    outcome="ok", http_status=200, entries_digest=digest,
-                                                   entries=len(ids)))
+                                                   entries=len(ids),
+                                                   entries_new=sum((sid, lang) not in stored for sid in ids),
+                                                   entries_newest=newest.isoformat() if newest else None))
                     for sid in ids:
                         if (sid, lang) not in stored and (sid, lang) not in seen_now:
                             seen_now.add((sid, lang))
@@ -336,6 +340,9 @@ def run_sim(work: Path, name: str, cfg: dict, *, days: int, archive: int, seed: 
             finish_run(db, run_id, "ok")
             d = int((now - start).total_seconds() // 86400)
             per_day[d] = per_day.get(d, 0) + sum(requests.values())
+            for k, v in requests.items():
+                per_day_kind.setdefault(d, {}).setdefault(k, 0)
+                per_day_kind[d][k] += v
             cycles += 1
             now += every
     sim_s = time.monotonic() - t0
@@ -414,6 +421,7 @@ def run_sim(work: Path, name: str, cfg: dict, *, days: int, archive: int, seed: 
         "archive_variants": archive, "days": days, "cycles": cycles, "index_pages": len(pages),
         "requests_per_day": req_mean, "requests_per_day_max": max(steady), "requests_first_day": daily[0],
         "requests_per_day_series": daily,
+        "requests_by_kind_series": [per_day_kind[d] for d in sorted(per_day_kind)],
         "requests_by_kind_per_day": {k: v / days for k, v in per_kind.items()}, "latency": latency,
         "edits_before_first_fetch": before_first_fetch, "reverify_days": reverify_days,
         "oldest_check_age_days_at_end": oldest_age_days, "targets": targets,

@@ -7,12 +7,13 @@ import os
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from store.timestamps import utcnow
+from store.timestamps import parse_timestamp, utcnow
 
 if TYPE_CHECKING:
     from store.warc import WarcRef
@@ -153,6 +154,8 @@ class Fetch:
     warc: "WarcRef | None" = None      # where the exchange was archived (then raw_responses is not used)
     entries_digest: str | None = None  # listing/feed read: digest of the entry URLs it listed (discovery)
     entries: int | None = None         # listing/feed read: how many entries it listed
+    entries_new: int | None = None     # listing/feed read: how many the store did not know when the run began
+    entries_newest: str | None = None  # listing/feed read: publication time of its newest entry (ISO)
 
 
 @dataclass
@@ -222,14 +225,29 @@ def _touch_index_page(db: sqlite_utils.Database, fetch: Fetch, now: str) -> None
         " last_outcome=excluded.last_outcome,"
         " last_ok_at=coalesce(excluded.last_ok_at, last_ok_at),"
         " entries=coalesce(excluded.entries, entries),"
-        # the first read counts as a change: a page we know nothing about is watched closely for a day
-        " last_changed_at=CASE WHEN excluded.entries_digest IS NOT NULL AND excluded.entries_digest IS NOT entries_digest"
-        "   THEN excluded.last_changed_at ELSE last_changed_at END,"
+        # The first successful read dates the page (_first_change); a changed list of entries is a change now.
+        " last_changed_at=CASE WHEN excluded.entries_digest IS NULL THEN last_changed_at"
+        "   WHEN entries_digest IS NULL THEN excluded.last_changed_at"
+        "   WHEN excluded.entries_digest IS NOT entries_digest THEN ? ELSE last_changed_at END,"
         " entries_digest=coalesce(excluded.entries_digest, entries_digest)",
         (path, fetch.page_type, lang, now, now, fetch.outcome, now if read else None,
          fetch.entries if read else None, fetch.entries_digest if read else None,
-         now if read else None),
+         _first_change(fetch, now) if read else None, now),
     )
+
+
+def _first_change(fetch: Fetch, now: str) -> str:
+    """When a discovery page read for the first time last changed, as far as can be told.
+
+    A page listing a statement the store did not know changed now: it is watched closely for a day (a new
+    installation, a section that just started). A page listing only known statements (the store was
+    upgraded or restored, the page is newly tracked) changed when its newest entry was published: a
+    section quiet for weeks is not asked on every run for a day just because it is new to the bookkeeping.
+    """
+    newest = parse_timestamp(fetch.entries_newest)
+    if fetch.entries_new != 0 or newest is None:
+        return now
+    return min(newest.astimezone(timezone.utc).replace(microsecond=0).isoformat(), now)
 
 
 def store_raw(db: sqlite_utils.Database, fetch: Fetch, now: str) -> int | None:

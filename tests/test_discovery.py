@@ -18,8 +18,9 @@ def db(tmp_path):
     return open_db(tmp_path / "mw.db")
 
 
-def read(db, path, digest, at, *, page_type="listing", outcome="ok"):
-    """Record one fetch of an index page at `at` (the store's clock is patched to it)."""
+def read(db, path, digest, at, *, page_type="listing", outcome="ok", new=None, newest=None):
+    """Record one fetch of an index page at `at` (the store's clock is patched to it); `new` entries the store
+    did not know, the newest published at `newest`."""
     import store.writes as writes
 
     saved = writes.utcnow
@@ -28,7 +29,8 @@ def read(db, path, digest, at, *, page_type="listing", outcome="ok"):
         record_fetch(db, None, Fetch(url=f"https://mid.ru{path}", page_type=page_type, outcome=outcome,
                                      http_status=200 if outcome == "ok" else 404,
                                      entries_digest=digest if outcome == "ok" else None,
-                                     entries=20 if outcome == "ok" else None))
+                                     entries=20 if outcome == "ok" else None, entries_new=new,
+                                     entries_newest=newest.isoformat() if newest else None))
     finally:
         writes.utcnow = saved
 
@@ -86,6 +88,30 @@ def test_errors_never_make_a_page_wait_and_never_count_as_a_change(db):
     assert row[2] == (NOW - timedelta(days=5)).isoformat()                # a timeout is not a change
 
 
+def test_a_first_read_of_known_entries_is_dated_by_the_newest_one(db):
+    """A store upgraded or restored meets its listings for the first time: one showing only statements it
+    already has is as busy as its newest entry says, not 'changed now'."""
+    read(db, "/ru/rss.php", "f1", NOW - timedelta(hours=2), page_type="feed", new=3)  # the Russian feed works
+    quiet, busy = "/ru/press_service/spokesman/briefings/", "/ru/foreign_policy/news/"
+    read(db, quiet, "q", NOW - timedelta(minutes=40), new=0, newest=NOW - timedelta(days=12))
+    read(db, busy, "b", NOW - timedelta(minutes=40), new=0, newest=NOW - timedelta(hours=3))
+    # ... and one listing a statement the store did not know has changed now, whatever its dates say.
+    fresh = "/ru/press_service/spokesman/answers/"
+    read(db, fresh, "n", NOW - timedelta(minutes=40), new=1, newest=NOW - timedelta(days=12))
+    assert index_pages_not_due(db, now=NOW) == [quiet]                       # every 3 h; the others every run
+    changed = dict(db.conn.execute("SELECT path, last_changed_at FROM index_pages").fetchall())
+    assert changed[quiet] == (NOW - timedelta(days=12)).isoformat()
+    assert changed[fresh] == (NOW - timedelta(minutes=40)).isoformat()
+    # A page that only failed before is dated the same way by its first successful read.
+    late = "/en/press_service/spokesman/briefings/"
+    read(db, late, None, NOW - timedelta(hours=1), outcome="timeout")
+    read(db, late, "l", NOW - timedelta(minutes=30), new=0, newest=NOW - timedelta(days=12))
+    assert late in index_pages_not_due(db, now=NOW)
+    # Later reads: a new list of entries is a change now.
+    read(db, quiet, "q2", NOW - timedelta(minutes=5), new=0, newest=NOW - timedelta(days=12))
+    assert quiet not in index_pages_not_due(db, now=NOW)
+
+
 def test_404_is_asked_again_after_a_day(db):
     read(db, "/en/press_service/deputy_ministers_speeches/", None, NOW - timedelta(hours=23), outcome="gone")
     read(db, "/pt/rss.php", None, NOW - timedelta(hours=25), page_type="feed", outcome="gone")
@@ -130,3 +156,28 @@ def test_crawl_skips_quiet_listings_and_still_finds_new_statements_through_busy_
         assert {"/en/foreign_policy/news/", "/ru/rss.php", "/en/rss.php"} <= asked_all
     assert query(db, "SELECT lang FROM changes WHERE kind='new' AND statement_id='mid.ru:1976115' ORDER BY lang") \
         == [("en",), ("ru",)]
+
+
+def test_crawl_dates_first_reads_by_what_the_store_knew(tmp_path):
+    """A fresh store: every listing shows new statements, so each counts as changed by the run. The same
+    store meeting its listings again (bookkeeping lost, as after an upgrade): dated by their newest entry."""
+    db = str(tmp_path / "mw.db")
+    with MirrorServer(state="initial") as server:
+        base = ["--db", db, "--base-url", server.base_url, "--delay", "0", "--timeout", "5", "--retries", "1"]
+        crawl("run", *base)
+        first = dict(query(db, "SELECT path, last_changed_at FROM index_pages WHERE last_outcome='ok'"))
+        runs = query(db, "SELECT started_at FROM runs")
+        assert first and all(changed >= runs[0][0] for changed in first.values())
+        con = open_db(db)
+        with con.conn:
+            con.conn.execute("DELETE FROM index_pages")
+        con.conn.close()
+        crawl("run", *base, "--recheck", "none")
+    again = dict(query(db, "SELECT path, last_changed_at FROM index_pages WHERE last_outcome='ok' AND entries > 0"))
+    assert again.keys() <= first.keys() and len(again) >= 10
+    # The mirror's statements are from 2024: the listings are as quiet as their newest entries. (An empty
+    # listing says nothing about when it last changed: it counts as changed by the run.)
+    assert all(changed < runs[0][0] for changed in again.values()), again
+    newest = query(db, "SELECT max(published_at) FROM statements s WHERE section='foreign_policy/news'"
+                       " AND EXISTS (SELECT 1 FROM variants v WHERE v.statement_id=s.id AND v.lang='ru')")[0][0]
+    assert datetime.fromisoformat(again["/ru/foreign_policy/news/"]) == datetime.fromisoformat(newest)

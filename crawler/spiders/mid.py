@@ -14,6 +14,7 @@ from twisted.python.failure import Failure
 from crawler import sections
 from crawler.encoding import decode_html, declared_charset, looks_like_mojibake
 from crawler.parsers import ChallengePage, ParseError, is_challenge, parse_article, parse_feed, parse_listing
+from store.timestamps import parse_timestamp
 from store.writes import Fetch
 
 CHALLENGE_RETRIES = 2
@@ -105,6 +106,9 @@ class MidSpider(scrapy.Spider):
         # Variants we already have are fetched only when the re-check policy says they are due (they
         # come in `rechecks`); a listing showing them again is no reason to spend a request on the site.
         self.seen: set[tuple[int, str]] = set(known)
+        # ... and what the store knew when the run began (a listing that shows only these, read for the first
+        # time, is dated by its newest entry rather than counted as changed now: store/writes._first_change).
+        self.known: frozenset[tuple[int, str]] = frozenset(self.seen)
         # Listing and feed pages (path and query, any host) not due this run: quiet lately, or a recent 404
         # (store/discovery.py decides).
         self.skip_index: set[str] = {_path_query(url) for url in skip_index}
@@ -327,6 +331,10 @@ class MidSpider(scrapy.Spider):
         fetch.entries = len(entries)
         fetch.entries_digest = hashlib.sha1(
             "\n".join(_path_query(e["url"]) for e in entries).encode("utf-8")).hexdigest()
+        lang = response.meta.get("lang")
+        fetch.entries_new = sum(1 for e in entries if (self.source_id_of(e["url"]), lang) not in self.known)
+        published = [t for t in (parse_timestamp(e.get("published_at")) for e in entries) if t is not None]
+        fetch.entries_newest = max(published).isoformat() if published else None
         return FetchItem(fetch)
 
     def _challenge(self, response: Response) -> Iterator[Any]:
