@@ -173,13 +173,19 @@ def run_sim(work: Path, name: str, cfg: dict, *, days: int, archive: int, seed: 
                 record_page(db, None, _record(sid, lang, m, live_langs(sid)), _fetch(sid, lang, section, "ok", 200, 1))
                 stored[(sid, lang)] = 1
                 stored_langs[(sid, lang)] = len(live_langs(sid))
-            # last checks spread as the policy would have left them
-            rows = db.conn.execute("SELECT statement_id, lang FROM variants").fetchall()
-            for sid, lang in rows:
-                key = (int(sid.split(":")[1]), lang)
-                age = start - model[key]["published"]
-                interval = policy.interval(age)
-                checked = start - timedelta(seconds=rng.random() * min(interval, age).total_seconds())
+            # Last checks as the policy would have left them: each variant's checks replayed from its first
+            # sight (the interval from its age at each check, as store.recheck.due_at reads it, at least a
+            # cycle), the last one before the start kept. A shortcut that took the interval of its age at the
+            # start made variants last checked while young overdue at once: ~1,400 extra re-checks on day 1.
+            rows = db.conn.execute("SELECT statement_id, lang, first_seen_at FROM variants").fetchall()
+            for sid, lang, seen in rows:
+                published = model[(int(sid.split(":")[1]), lang)]["published"]
+                checked = datetime.fromisoformat(seen)
+                while True:
+                    following = checked + max(policy.interval(checked - published), every)
+                    if following > start:
+                        break
+                    checked = following
                 db.conn.execute("UPDATE variants SET last_checked_at=? WHERE statement_id=? AND lang=?",
                                 (checked.replace(microsecond=0).isoformat(), sid, lang))
     seed_s = time.monotonic() - t0
