@@ -295,9 +295,11 @@ def _align_turns(ta: list[list[Para]], tb: list[list[Para]], ratio: float,
         key = (ta[i][0].index, len(ta[i]), tb[j][0].index, len(tb[j]))
         anchor = cache.get(key)
         if anchor is None:
-            pa = pools.get(("a", i)) or pools.setdefault(("a", i), _pool(ta[i]))
-            pb = pools.get(("b", j)) or pools.setdefault(("b", j), _pool(tb[j]))
-            anchor = cache[key] = _anchor_cost_of(pa, pb)
+            if ("a", i) not in pools:
+                pools[("a", i)] = _pool(ta[i])
+            if ("b", j) not in pools:
+                pools[("b", j)] = _pool(tb[j])
+            anchor = cache[key] = _anchor_cost_of(pools[("a", i)], pools[("b", j)])
         return cost + anchor
 
     skip = 4.0  # per unit; two skips (one each side) beat one bad pairing, the repair below re-pairs them
