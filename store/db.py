@@ -345,7 +345,7 @@ MIGRATIONS: list[str] = [
         last_ok_at TEXT,                           -- UTC, last time it answered with a list
         entries INTEGER,                           -- entries listed at last_ok_at
         entries_digest TEXT,                       -- sha1 of the listed entry URLs, in order
-        last_changed_at TEXT                       -- UTC, when the list of entries last changed (or was first read)
+        last_changed_at TEXT                       -- UTC, when the list of entries last changed (see store/writes._first_change)
     );
     """,
 ]
