@@ -11,7 +11,9 @@ import sqlite_utils
 from scheduler.compare import is_cosmetic
 from scheduler.diff import diff_versions, render_text, summarize
 from store.timestamps import to_datetime
-from store.writes import GONE_OUTCOMES, OK_OUTCOMES, transaction, utcnow
+from store.outcomes import OK_OUTCOMES, Outcome, values
+from store.sql import in_list, transaction
+from store.timestamps import utcnow
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,10 @@ def _detect_variant(db: sqlite_utils.Database, sid: str, lang: str, run_id: int 
             (sid, lang),
         ).fetchone()
         since_fetch = int(last_deletion[0].rsplit(":", 1)[1]) if last_deletion else 0
+        marks, oks = in_list(values(OK_OUTCOMES))
         ok = conn.execute(
             f"SELECT id, fetched_at FROM fetches WHERE statement_id=? AND lang=? AND page_type='article'"
-            f" AND id>? AND outcome IN {OK_OUTCOMES} ORDER BY id LIMIT 1", (sid, lang, since_fetch)
+            f" AND id>? AND outcome IN {marks} ORDER BY id LIMIT 1", (sid, lang, since_fetch, *oks)
         ).fetchone()
         if ok:
             current = conn.execute("SELECT current_version FROM variants WHERE statement_id=? AND lang=?",
@@ -136,17 +139,18 @@ def _detect_variant(db: sqlite_utils.Database, sid: str, lang: str, run_id: int 
 
     # 3. Deleted: enough 'gone' answers since the last good one, spread over enough time.
     if status == "active":
+        marks, oks = in_list(values(OK_OUTCOMES))
         last_ok = conn.execute(
             f"SELECT coalesce(max(id), 0) FROM fetches WHERE statement_id=? AND lang=? AND page_type='article'"
-            f" AND outcome IN {OK_OUTCOMES}", (sid, lang)
+            f" AND outcome IN {marks}", (sid, lang, *oks)
         ).fetchone()[0]
         last_restore = conn.execute(
             "SELECT key FROM changes WHERE statement_id=? AND lang=? AND kind='restored' ORDER BY id DESC LIMIT 1",
             (sid, lang)).fetchone()
         floor = max(last_ok, int(last_restore[0].rsplit(":", 1)[1]) if last_restore else 0)
         gone = conn.execute(
-            f"SELECT id, fetched_at, http_status, error FROM fetches WHERE statement_id=? AND lang=?"
-            f" AND page_type='article' AND id>? AND outcome IN ('{GONE_OUTCOMES[0]}') ORDER BY id", (sid, lang, floor)
+            "SELECT id, fetched_at, http_status, error FROM fetches WHERE statement_id=? AND lang=?"
+            " AND page_type='article' AND id>? AND outcome=? ORDER BY id", (sid, lang, floor, Outcome.GONE.value)
         ).fetchall()
         if len(gone) >= rule.checks and to_datetime(gone[-1][1]) - to_datetime(gone[0][1]) >= rule.span:
             current = conn.execute("SELECT current_version FROM variants WHERE statement_id=? AND lang=?",

@@ -5,10 +5,9 @@ import hashlib
 import json
 import os
 import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timezone
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -18,15 +17,8 @@ from store.timestamps import parse_timestamp, utcnow
 if TYPE_CHECKING:
     from store.warc import WarcRef
 
-# Outcomes of one fetch. Only GONE_OUTCOMES may ever count toward a deletion; TRANSIENT ones
-# (and robots refusals) never create a version and never count toward anything.
-OK_OUTCOMES = ("ok", "unchanged", "not_modified")
-GONE_OUTCOMES = ("gone",)
-TRANSIENT_OUTCOMES = (
-    "server_error", "rate_limited", "timeout", "connection_error", "challenge",
-    "robots", "parse_error", "error", "offsite",
-)
-OUTCOMES = OK_OUTCOMES + GONE_OUTCOMES + TRANSIENT_OUTCOMES
+from store.outcomes import ALL_OUTCOMES as OUTCOMES, OK_OUTCOMES, TRANSIENT_OUTCOMES
+from store.sql import transaction  # noqa: F401 - re-exported until every caller imports store.sql
 
 
 def statement_id(site: str, source_id: int | str) -> str:
@@ -41,33 +33,6 @@ def content_sha256(title: str, paragraphs: list[dict[str, Any]]) -> str:
         ensure_ascii=False, separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-@contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[None]:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error: a page is written whole or not at all.
-
-    Inside an outer transaction (the pipeline's batch of pages) it is a SAVEPOINT instead: a failing
-    page is rolled back alone, and nothing is durable before the outer COMMIT.
-    """
-    conn = db.conn
-    if conn.in_transaction:
-        conn.execute("SAVEPOINT page")
-        try:
-            yield
-        except BaseException:
-            conn.execute("ROLLBACK TO page")
-            conn.execute("RELEASE page")
-            raise
-        conn.execute("RELEASE page")
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def start_run(db: sqlite_utils.Database, *, command: str, base_url: str | None,

@@ -1,0 +1,14 @@
+"""Exit statuses of every command (the `crawl` CLI and its crawler child); README's table is this one."""
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """What a command's exit status means. Scripts, cron and systemd read these."""
+
+    OK = 0               # the command did what was asked
+    CRASH = 1            # an unexpected error (a bug): the traceback says where
+    USAGE = 2            # bad arguments or options: nothing was written
+    FATAL = 3            # the database or the site cannot be used (corrupt, newer schema, unwritable, unreachable)
+    ALREADY_RUNNING = 4  # another `crawl watch` holds this database
