@@ -354,10 +354,11 @@ def s4_reparse(ctx: dict) -> dict:
 
 def s5_detection(ctx: dict) -> dict:
     from scheduler.crawl_process import run_crawl
-    from scheduler.detect import detect_changes, load_version
+    from scheduler.detect import detect_changes
+    from store.versions import load_version
     from scheduler.diff import diff_versions, render_text
     from store.db import open_db
-    from store.writes import finish_run
+    from store.runs import finish_run
 
     m, base, db, meta = ctx["mirror"], ctx["base_url"], ctx["full_db"], ctx["meta"]
     m.set_state("edits")

@@ -99,7 +99,7 @@ def run(db: str, run_id: int | None, run_id_file: str | None, command_name: str,
     from store.db import StoreError, open_db
     from store.discovery import index_pages_not_due, parse_discovery_policy
     from store.recheck import RecheckPolicy, parse_policy, variants_to_recheck
-    from store.writes import close_orphaned_runs, start_run
+    from store.runs import close_orphaned_runs, start_run
 
     # Validate everything before touching the database: bad arguments write nothing.
     base_url = base_url or f"https://{site}"

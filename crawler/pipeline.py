@@ -17,7 +17,9 @@ from crawler.parsers import ParseError, parse_any_article
 from crawler.spiders.mid import FetchItem, PageItem
 from store.db import open_db
 from store.warc import DEFAULT_MAX_SIZE, ENV_DIR, ENV_MAX_SIZE, WarcArchive, WarcRef, default_warc_dir, parse_size
-from store.writes import record_fetch, record_page, transaction
+from store.fetches import record_fetch
+from store.pages import record_page
+from store.sql import transaction
 
 BATCH_PAGES = 100
 BATCH_SECONDS = 1.0

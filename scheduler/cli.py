@@ -128,7 +128,7 @@ def _close_cycle(db: Any, result: Any, params: dict[str, Any], time_limit: float
     """Detect, emit and close the run of a finished crawl child."""
     from scheduler.detect import DeletionRule, detect_changes
     from scheduler.sinks import SinkError, emit
-    from store.writes import finish_run
+    from store.runs import finish_run
 
     rule = DeletionRule(checks=params.get("delete_after_checks", 2), span=params.get("delete_after", timedelta(hours=6)))
     detect_changes(db, result.run_id, rule)
@@ -231,22 +231,12 @@ def changes(db: str, since: str | None, kind: tuple[str, ...], lang: tuple[str, 
             as_json: bool, show_diff: bool) -> None:
     """The change log, newest first."""
     from scheduler.diff import safe_terminal
-    from scheduler.sinks import change_rows
+    from store.changes import change_rows
 
     if since and not re.match(r"^\d{4}-\d{2}-\d{2}", since):
         raise click.BadParameter(f"{since!r} is not a date (use YYYY-MM-DD)", param_hint="--since")
     store = _open(db)
-    where, params = ["1"], []
-    if since:
-        where.append("c.detected_at >= ?")
-        params.append(since)
-    if kind:
-        where.append(f"c.kind IN ({','.join('?' * len(kind))})")
-        params += kind
-    if lang:
-        where.append(f"c.lang IN ({','.join('?' * len(lang))})")
-        params += lang
-    rows = change_rows(store, " AND ".join(where), tuple(params))[::-1][:limit]
+    rows = change_rows(store, since=since, kinds=kind, langs=lang, newest=limit, newest_first=True)
     for c in rows:
         if as_json:
             click.echo(json.dumps(c, ensure_ascii=False))
@@ -269,7 +259,7 @@ def changes(db: str, since: str | None, kind: tuple[str, ...], lang: tuple[str, 
 def diff(statement_id: str, db: str, lang: str, from_v: int | None, to_v: int | None, fmt: str,
          against: str | None) -> None:
     """Show the difference between two versions of one statement's language variant (or two languages)."""
-    from scheduler.detect import load_version
+    from store.versions import load_version
     from scheduler.diff import diff_versions, render_html_page, render_json, render_text
 
     store = _open(db)

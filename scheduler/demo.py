@@ -27,7 +27,7 @@ def run_demo(out_dir: Path, *, keep_serving: bool = False) -> int:
     from fixtures.server import MirrorServer
     from scheduler.cli import crawl_once, print_summary
     from scheduler.diff import safe_terminal
-    from scheduler.sinks import change_rows
+    from store.changes import change_rows, run_ids_after_first
 
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -49,7 +49,7 @@ def run_demo(out_dir: Path, *, keep_serving: bool = False) -> int:
         print_summary(crawl_once(db_path, params, command_name="demo"))
 
         db = open_db(db_path)
-        rows = change_rows(db, "c.run_id IN (SELECT id FROM runs ORDER BY id LIMIT -1 OFFSET 1)")
+        rows = change_rows(db, run_ids=run_ids_after_first(db))
         click.secho(f"\n4. Changes detected after the first crawl ({len(rows)}):", bold=True)
         for c in rows:
             flag = " (cosmetic)" if c["cosmetic"] else ""
@@ -58,7 +58,7 @@ def run_demo(out_dir: Path, *, keep_serving: bool = False) -> int:
             if not c.get("diff"):
                 click.echo(safe_terminal(f"  {c['summary']}"))
             else:
-                from scheduler.detect import load_version
+                from store.versions import load_version
                 from scheduler.diff import diff_versions, render_text
 
                 old = load_version(db, c["statement_id"], c["lang"], c["from_version"])

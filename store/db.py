@@ -107,7 +107,7 @@ MIGRATIONS: list[str] = [
         statement_id TEXT,
         lang TEXT,
         http_status INTEGER,
-        outcome TEXT NOT NULL,                     -- see store/writes.py OUTCOMES
+        outcome TEXT NOT NULL,                     -- see store/outcomes.py
         etag TEXT,
         last_modified TEXT,
         bytes INTEGER,
@@ -341,12 +341,19 @@ MIGRATIONS: list[str] = [
         lang TEXT,
         first_fetched_at TEXT NOT NULL,            -- UTC
         last_fetched_at TEXT NOT NULL,             -- UTC, any outcome
-        last_outcome TEXT NOT NULL,                -- see store/writes.py OUTCOMES
+        last_outcome TEXT NOT NULL,                -- see store/outcomes.py
         last_ok_at TEXT,                           -- UTC, last time it answered with a list
         entries INTEGER,                           -- entries listed at last_ok_at
         entries_digest TEXT,                       -- sha1 of the listed entry URLs, in order
-        last_changed_at TEXT                       -- UTC, when the list of entries last changed (see store/writes._first_change)
+        last_changed_at TEXT                       -- UTC, when the list of entries last changed (see store/index_pages.first_change)
     );
+    """,
+    # 6: the fetch behind a deletion (its first 'gone' answer) or a restoration (its first good answer),
+    # in a column of its own instead of the tail of the change's key.
+    """
+    ALTER TABLE changes ADD COLUMN fetch_id INTEGER REFERENCES fetches(id);
+    UPDATE changes SET fetch_id = CAST(substr(key, length(rtrim(key, '0123456789')) + 1) AS INTEGER)
+        WHERE kind IN ('deleted', 'restored');
     """,
 ]
 

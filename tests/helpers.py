@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from store.writes import Fetch
+from store.fetches import Fetch
 
 
 def record(source_id: int = 1975319, lang: str = "ru", title: str = "Заголовок",

@@ -97,7 +97,7 @@ def test_divergences_are_emitted_only_when_asked(mirror_run):
 
 def test_html_and_terminal_output_are_escaped(tmp_path):
     from store.db import open_db
-    from store.writes import record_page
+    from store.pages import record_page
     from tests.helpers import ok_fetch, record
 
     db = str(tmp_path / "x.db")

@@ -296,7 +296,7 @@ def test_death_between_writing_and_recording_does_not_duplicate(tmp_path, monkey
     """Deterministic version of the window above: the process dies right after the sink wrote its lines."""
     from scheduler import sinks
     from store.db import open_db
-    from store.writes import transaction as real_transaction
+    from store.sql import transaction as real_transaction
 
     db = open_db(tmp_path / "e.db")
     conn = db.conn

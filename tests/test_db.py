@@ -1,5 +1,7 @@
 """store.db: schema creation, migrations, and clear one-line errors for bad database files."""
+import gzip
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -47,22 +49,30 @@ def test_missing_directory(tmp_path):
         open_db(tmp_path / "nope" / "a.db")
 
 
-def test_a_database_of_the_previous_schema_is_upgraded_in_place(tmp_path):
-    # A database written before adaptive discovery (schema 4): its runs and fetches stay, index_pages appears,
-    # and listing reads from then on are tracked.
-    from store.writes import Fetch, record_fetch
+def _old_database(tmp_path: Path) -> Path:
+    """A real database written by ministry-watch at schema 5 (before this version): three crawls of the mirror's
+    news and briefings, a statement deleted and restored (tests/data/README.md says how it was made)."""
+    path = tmp_path / "schema5.db"
+    path.write_bytes(gzip.decompress((Path(__file__).parent / "data" / "schema5.db.gz").read_bytes()))
+    return path
 
-    path = tmp_path / "old.db"
-    db = open_db(path)
-    db.conn.execute("INSERT INTO runs (started_at, status) VALUES ('2026-01-01T00:00:00+00:00', 'ok')")
-    db.conn.execute("DROP TABLE index_pages")
-    db.conn.execute("PRAGMA user_version = 4")
-    db.conn.commit()
-    db.conn.close()
+
+def test_a_database_of_the_previous_schema_is_upgraded_in_place(tmp_path):
+    from store.changes import last_change_fetch
+    from store.fetches import Fetch, record_fetch
+
+    path = _old_database(tmp_path)
+    before = {t: sqlite3.connect(path).execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for t in ("runs", "statements", "variants", "versions", "fetches", "changes", "index_pages")}
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 5
     db = open_db(path)
     assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert db.conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+    assert {t: db.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in before} == before
+    # The fetch behind each deletion and restoration, once only in the change's key, has its own column.
+    assert last_change_fetch(db, "mid.ru:1969120", "ru", "deleted") == 157
+    assert last_change_fetch(db, "mid.ru:1969120", "ru", "restored") == 235
+    assert db.conn.execute("SELECT count(*) FROM changes WHERE kind IN ('deleted','restored') AND fetch_id IS NULL"
+                           ).fetchone()[0] == 0
     record_fetch(db, 1, Fetch(url="https://mid.ru/ru/foreign_policy/news/", page_type="listing", outcome="ok",
                               http_status=200, entries=20, entries_digest="d"))
-    assert db.conn.execute("SELECT path, lang, entries FROM index_pages").fetchall() == \
-        [("/ru/foreign_policy/news/", "ru", 20)]
+    assert db.conn.execute("SELECT entries FROM index_pages WHERE path='/ru/foreign_policy/news/'").fetchone() == (20,)

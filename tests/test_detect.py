@@ -5,7 +5,9 @@ import pytest
 
 from scheduler.detect import DeletionRule, detect_changes
 from store.db import open_db
-from store.writes import record_fetch, record_page, start_run
+from store.fetches import record_fetch
+from store.pages import record_page
+from store.runs import start_run
 from tests.helpers import fetch, ok_fetch, record
 
 NOW_RULE = DeletionRule(checks=2, span=timedelta(0))

@@ -5,10 +5,13 @@ from pathlib import Path
 import pytest
 
 from crawler.parsers import parse_article
-from scheduler.detect import DeletionRule, detect_changes, load_version
+from scheduler.detect import DeletionRule, detect_changes
+from store.versions import load_version
 from scheduler.diff import diff_versions, render_json
 from store.db import open_db
-from store.writes import Fetch, record_page, start_run
+from store.fetches import Fetch
+from store.pages import record_page
+from store.runs import start_run
 
 CASES = Path(__file__).parent.parent / "fixtures" / "changes"
 

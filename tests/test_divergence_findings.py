@@ -146,7 +146,7 @@ def test_real_translated_pages_in_the_mirror_produce_no_findings():
 def test_store_is_idempotent_and_resolves(tmp_path):
     from scheduler.divergence.store import reevaluate
     from store.db import open_db
-    from store.writes import record_page
+    from store.pages import record_page
     from tests.helpers import ok_fetch, record
 
     db = open_db(tmp_path / "d.db")

@@ -10,7 +10,7 @@ from crawler.parsers import parse_article
 from crawler.reparse import reparse_archive
 from scheduler.detect import detect_changes
 from store.db import open_db
-from store.writes import record_page
+from store.pages import record_page
 from tests.helpers import copy_archive, ok_fetch, record
 
 

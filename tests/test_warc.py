@@ -8,7 +8,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from store.db import open_db
 from store.warc import WarcArchive, WarcError, load_payload, payload_digest, read_record, resolve
-from store.writes import record_page
+from store.pages import record_page
 from tests.helpers import ok_fetch, record
 from tests.helpers import query as q
 

@@ -9,7 +9,8 @@ from typing import Any, Iterable
 import sqlite_utils
 
 from scheduler.divergence.findings import Config, Finding, evaluate_statement
-from store.writes import transaction, utcnow
+from store.sql import transaction
+from store.timestamps import utcnow
 
 
 @dataclass

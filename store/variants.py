@@ -1,0 +1,66 @@
+"""Language variants: their status and current version, and the lists of them that crawls and detection walk."""
+from __future__ import annotations
+
+import sqlite_utils
+
+from store.sql import column
+
+
+def variant_status(db: sqlite_utils.Database, sid: str, lang: str) -> str | None:
+    """'active' or 'deleted', or None for a variant the store never had content for."""
+    row = db.conn.execute("SELECT status FROM variants WHERE statement_id=? AND lang=?", (sid, lang)).fetchone()
+    return row[0] if row else None
+
+
+def current_version(db: sqlite_utils.Database, sid: str, lang: str) -> int | None:
+    """The number of a variant's current version, or None."""
+    row = db.conn.execute("SELECT current_version FROM variants WHERE statement_id=? AND lang=?",
+                          (sid, lang)).fetchone()
+    return row[0] if row else None
+
+
+def set_status(db: sqlite_utils.Database, sid: str, lang: str, status: str, now: str) -> None:
+    """Mark a variant active or deleted (a change: the re-check policy watches it closely again); the
+    statement is deleted when none of its variants is active."""
+    db.conn.execute("UPDATE variants SET status=?, last_changed_at=? WHERE statement_id=? AND lang=?",
+                    (status, now, sid, lang))
+    live = db.conn.execute("SELECT count(*) FROM variants WHERE statement_id=? AND status='active'",
+                           (sid,)).fetchone()[0]
+    db.conn.execute("UPDATE statements SET status=? WHERE id=?", ("active" if live else "deleted", sid))
+
+
+def all_variants(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+    """(statement id, language) of every variant, in order."""
+    return [(r[0], r[1]) for r in db.conn.execute(
+        "SELECT statement_id, lang FROM variants ORDER BY statement_id, lang").fetchall()]
+
+
+def variants_touched(db: sqlite_utils.Database, run_id: int) -> list[tuple[str, str]]:
+    """The variants a run fetched or wrote, and those written by runs that did not end well since the last
+    good one (never finished, or closed as interrupted after their process died): a crash between writing a
+    version and detecting its change delays the change by one run, not until the next re-check."""
+    return [(r[0], r[1]) for r in db.conn.execute(
+        "SELECT DISTINCT statement_id, lang FROM fetches WHERE run_id=? AND statement_id IS NOT NULL"
+        " UNION SELECT DISTINCT statement_id, lang FROM versions WHERE run_id=?"
+        " UNION SELECT DISTINCT statement_id, lang FROM versions WHERE run_id IN"
+        " (SELECT id FROM runs WHERE id<>? AND (finished_at IS NULL OR status<>'ok')"
+        "  AND id > coalesce((SELECT max(id) FROM runs WHERE status='ok' AND id<?), 0)) ORDER BY 1, 2",
+        (run_id, run_id, run_id, run_id)).fetchall()]
+
+
+def known_variants(db: sqlite_utils.Database, site: str) -> list[tuple[int, str]]:
+    """(numeric id, language) of every variant of a site the store has (the crawl does not fetch them again
+    unless the re-check policy says so)."""
+    rows = db.conn.execute("SELECT statement_id, lang FROM variants WHERE statement_id LIKE ? || ':%'",
+                           (site,)).fetchall()
+    return [(int(sid.split(":", 1)[1]), lang) for sid, lang in rows if sid.split(":", 1)[1].isdigit()]
+
+
+def statement_ids(db: sqlite_utils.Database, ids: list[str] | None = None) -> list[str]:
+    """Every statement id, or those of `ids` the store has."""
+    if ids is None:
+        return column(db.conn.execute("SELECT id FROM statements ORDER BY id"))
+    from store.sql import in_list
+
+    marks, params = in_list(ids)
+    return column(db.conn.execute(f"SELECT id FROM statements WHERE id IN {marks} ORDER BY id", params))
