@@ -8,7 +8,8 @@ USER_AGENT = "ministry-watch/0.1 (+https://github.com/ministry-watch/ministry-wa
 
 def crawl_settings(*, db: str, run_id: int | None, delay: float = 1.0, ignore_robots: bool = False,
                    timeout: float = 30.0, retries: int = 3, progress: bool = False,
-                   log_level: str = "WARNING", max_retry_after: float = 120.0) -> dict[str, Any]:
+                   log_level: str = "WARNING", max_retry_after: float = 120.0, warc_dir: str | None = None,
+                   warc_max_size: str | None = None) -> dict[str, Any]:
     """The settings of one crawl; `delay` 0 is for a local mirror only."""
     return {
         "BOT_NAME": "ministry-watch",
@@ -43,6 +44,8 @@ def crawl_settings(*, db: str, run_id: int | None, delay: float = 1.0, ignore_ro
         "MW_DB": db,
         "MW_RUN_ID": run_id or 0,
         "MW_PROGRESS": progress,
+        "MW_WARC_DIR": warc_dir,
+        "MW_WARC_MAX_SIZE": warc_max_size,
         "MW_MAX_RETRY_AFTER": max_retry_after,
         # Backoff grows from the politeness delay: 1 s, 2 s, 4 s on the real site; none on a local mirror.
         "MW_RETRY_BACKOFF": delay,

@@ -145,6 +145,18 @@ class AppriseSink:
                 raise SinkError(f"Apprise could not deliver change {change['id']}")
 
 
+def make_sinks(db: sqlite_utils.Database, *, atom: str | None = None, jsonl: str | None = None,
+               notify: tuple[str, ...] = ()) -> list[Any]:
+    """The sinks a cycle delivers to; SinkError for one that cannot be set up (e.g. Apprise missing)."""
+    sinks: list[Any] = []
+    if atom:
+        sinks.append(AtomSink(Path(atom), db))
+    if jsonl:
+        sinks.append(JsonlSink(Path(jsonl)))
+    sinks += [AppriseSink(url) for url in notify]
+    return sinks
+
+
 def emit(db: sqlite_utils.Database, sinks: list[Any], *, now: str | None = None) -> dict[str, int]:
     """Send every change a sink has not had yet; record each delivery, so it happens once per sink."""
     sent: dict[str, int] = {}

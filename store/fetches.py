@@ -1,42 +1,15 @@
 """Fetches: every request the crawler made and how it ended, and the check bookkeeping of a variant."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import sqlite_utils
 
 from store.index_pages import touch_index_page
+from store.records import Fetch
 from store.outcomes import ALL_OUTCOMES, OK_OUTCOMES, TRANSIENT_OUTCOMES, Outcome, values
 from store.sql import in_list, transaction
 from store.timestamps import utcnow
-
-if TYPE_CHECKING:
-    from store.warc import WarcRef
-
-
-@dataclass
-class Fetch:
-    """One HTTP exchange (or failure) as the crawler saw it."""
-
-    url: str
-    page_type: str                     # article | listing | feed
-    outcome: str                       # a store.outcomes.Outcome value
-    http_status: int | None = None
-    statement_id: str | None = None
-    lang: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    bytes: int | None = None
-    elapsed_ms: int | None = None
-    error: str | None = None
-    body: bytes | None = None          # raw response body, kept for articles
-    headers: dict[str, str] = field(default_factory=dict)
-    warc: "WarcRef | None" = None      # where the exchange was archived (then raw_responses is not used)
-    entries_digest: str | None = None  # listing/feed read: digest of the entry URLs it listed (discovery)
-    entries: int | None = None         # listing/feed read: how many entries it listed
-    entries_new: int | None = None     # listing/feed read: how many the store did not know when the run began
-    entries_newest: str | None = None  # listing/feed read: publication time of its newest entry (ISO)
 
 
 def record_fetch(db: sqlite_utils.Database, run_id: int | None, fetch: Fetch, *, now: str | None = None) -> int:

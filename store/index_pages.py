@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import timezone
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -10,11 +9,10 @@ import sqlite_utils
 from store.outcomes import Outcome
 from store.timestamps import parse_timestamp
 
-if TYPE_CHECKING:
-    from store.fetches import Fetch
+from store.records import Fetch
 
 
-def touch_index_page(db: sqlite_utils.Database, fetch: "Fetch", now: str) -> None:
+def touch_index_page(db: sqlite_utils.Database, fetch: Fetch, now: str) -> None:
     """Update a discovery page's bookkeeping; only a successful read can move `last_changed_at`.
 
     Only listing page 1 and feeds are tracked: later pages (?PAGEN_1=) are only ever followed.
@@ -44,7 +42,7 @@ def touch_index_page(db: sqlite_utils.Database, fetch: "Fetch", now: str) -> Non
     )
 
 
-def first_change(fetch: "Fetch", now: str) -> str:
+def first_change(fetch: Fetch, now: str) -> str:
     """When a discovery page read for the first time last changed, as far as can be told.
 
     A page listing a statement the store did not know changed now: it is watched closely for a day (a new

@@ -6,7 +6,8 @@ from typing import Any, Callable, Mapping
 
 import sqlite_utils
 
-from store.fetches import Fetch, insert_fetch, touch_variant
+from store.fetches import insert_fetch, touch_variant
+from store.records import Fetch
 from store.ids import statement_id
 from store.outcomes import Outcome
 from store.raw import store_raw

@@ -4,15 +4,13 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-if TYPE_CHECKING:
-    from store.fetches import Fetch
+from store.records import Fetch
 
 
-def store_raw(db: sqlite_utils.Database, fetch: "Fetch", now: str) -> int | None:
+def store_raw(db: sqlite_utils.Database, fetch: Fetch, now: str) -> int | None:
     """Keep the raw response (zlib), once per distinct body; returns its id."""
     if fetch.body is None:
         return None

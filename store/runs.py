@@ -88,7 +88,7 @@ def finish_run(db: sqlite_utils.Database, run_id: int, status: str, message: str
         sets = ", ".join(f"{k}=?" for k in counts)
         db.conn.execute(f"UPDATE runs SET finished_at=?, status=?, message=?, {sets} WHERE id=?",
                         (now or utcnow(), status, message, *counts.values(), run_id))
-    return {"id": run_id, "status": status, **counts}
+    return {"id": run_id, "status": status, "message": message, **counts}
 
 
 def reachability(db: sqlite_utils.Database, run_id: int) -> tuple[int, int]:

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import sqlite_utils
 
 from store.raw import load_raw
 
-if TYPE_CHECKING:
-    from store.fetches import Fetch
+from store.records import Fetch
 
 
 @dataclass(frozen=True)
@@ -23,7 +21,7 @@ class Source:
     payload_digest: str | None = None
 
     @classmethod
-    def of(cls, fetch: "Fetch", raw_id: int | None) -> "Source":
+    def of(cls, fetch: Fetch, raw_id: int | None) -> "Source":
         if fetch.warc is not None:
             w = fetch.warc
             return cls(None, w.payload_record_id, w.payload_file, w.payload_offset, w.payload_digest)

@@ -64,3 +64,28 @@ def statement_ids(db: sqlite_utils.Database, ids: list[str] | None = None) -> li
 
     marks, params = in_list(ids)
     return column(db.conn.execute(f"SELECT id FROM statements WHERE id IN {marks} ORDER BY id", params))
+
+
+def archive_counts(db: sqlite_utils.Database) -> dict[str, object]:
+    """Statements by status, variants (and deleted ones) by language, and the number of versions."""
+    q = db.conn.execute
+    return {
+        "statements": dict(q("SELECT status, count(*) FROM statements GROUP BY status").fetchall()),
+        "by_lang": [(lang, n, d or 0) for lang, n, d in q(
+            "SELECT lang, count(*), sum(status='deleted') FROM variants GROUP BY lang ORDER BY count(*) DESC")],
+        "versions": q("SELECT count(*) FROM versions").fetchone()[0],
+    }
+
+
+def awaiting_deletion(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
+    """(statement, language, last check) of active variants whose last answer was 'gone', oldest check first."""
+    return [tuple(r) for r in db.conn.execute(
+        "SELECT statement_id, lang, last_checked_at FROM variants WHERE status='active' AND last_outcome='gone'"
+        " ORDER BY last_checked_at").fetchall()]
+
+
+def failing_variants(db: sqlite_utils.Database, min_failures: int, limit: int = 20) -> list[tuple[str, str, int, str, str]]:
+    """(statement, language, failures in a row, last outcome, last check) of variants failing repeatedly."""
+    return [tuple(r) for r in db.conn.execute(
+        "SELECT statement_id, lang, failures, last_outcome, last_checked_at FROM variants"
+        " WHERE failures >= ? ORDER BY failures DESC LIMIT ?", (min_failures, limit)).fetchall()]

@@ -33,8 +33,6 @@ DEFAULT_MAX_SIZE = 100 * 1000 * 1000          # rotate after ~100 MB (compressed
 # On real 75 KB mid.ru pages: level 3 ~2.6 ms and ~21.5 KB per page; level 6 ~10 ms / 18.9 KB;
 # level 9 (warcio's own) ~19 ms / 18.6 KB. Crawl-speed backfills and benchmarks feel the difference.
 GZIP_LEVEL = 3
-ENV_DIR = "MW_WARC_DIR"
-ENV_MAX_SIZE = "MW_WARC_MAX_SIZE"
 SOFTWARE = "ministry-watch"
 # Framing headers that no longer describe the body we hold (Scrapy hands over a de-chunked,
 # decompressed body): dropped, and Content-Length set to the stored length.

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from store.fetches import Fetch
+from store.records import Fetch
 
 
 def record(source_id: int = 1975319, lang: str = "ru", title: str = "Заголовок",

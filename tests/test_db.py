@@ -59,7 +59,8 @@ def _old_database(tmp_path: Path) -> Path:
 
 def test_a_database_of_the_previous_schema_is_upgraded_in_place(tmp_path):
     from store.changes import last_change_fetch
-    from store.fetches import Fetch, record_fetch
+    from store.fetches import record_fetch
+    from store.records import Fetch
 
     path = _old_database(tmp_path)
     before = {t: sqlite3.connect(path).execute(f"SELECT count(*) FROM {t}").fetchone()[0]

@@ -9,7 +9,7 @@ from scheduler.detect import DeletionRule, detect_changes
 from store.versions import load_version
 from scheduler.diff import diff_versions, render_json
 from store.db import open_db
-from store.fetches import Fetch
+from store.records import Fetch
 from store.pages import record_page
 from store.runs import start_run
 

@@ -7,7 +7,8 @@ import pytest
 from fixtures.server import MirrorServer
 from store.db import open_db
 from store.discovery import DiscoveryPolicy, index_pages_not_due, parse_discovery_policy
-from store.fetches import Fetch, record_fetch
+from store.fetches import record_fetch
+from store.records import Fetch
 from tests.helpers import query, run_cli as crawl
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)

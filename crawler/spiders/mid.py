@@ -15,7 +15,7 @@ from crawler import sections
 from crawler.encoding import decode_html, declared_charset, looks_like_mojibake
 from crawler.parsers import ChallengePage, ParseError, is_challenge, parse_article, parse_feed, parse_listing
 from store.timestamps import parse_timestamp
-from store.fetches import Fetch
+from store.records import Fetch
 
 CHALLENGE_RETRIES = 2
 MAX_ARTICLE_REDIRECTS = 5
