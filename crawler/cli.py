@@ -26,12 +26,14 @@ def parse(file: str, url: str) -> None:
     try:
         raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
     except OSError as exc:
-        raise click.ClickException(f"cannot read {file}: {exc.strerror}")
+        click.echo(f"error: cannot read {file}: {exc.strerror}", err=True)
+        sys.exit(ExitCode.USAGE)
     try:
         # Either portal: the URL or the markup says which one the page comes from.
         record = parse_any_article(decode_html(raw).text, url)
     except ParseError as exc:
-        raise click.ClickException(f"{file}: {exc}")
+        click.echo(f"error: {file}: {exc}", err=True)
+        sys.exit(ExitCode.NOT_FOUND)
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
 
 
@@ -84,7 +86,8 @@ def reparse(db: str, statements: tuple[str, ...], site: str | None, langs: tuple
         known = set(statement_ids(store, ids))
         unknown = [i for i in ids if i not in known]
         if unknown:
-            raise click.BadParameter(f"no statement {', '.join(unknown)} in {db}", param_hint="--statement")
+            click.echo(f"error: no statement {', '.join(unknown)} in {db}", err=True)
+            sys.exit(ExitCode.NOT_FOUND)
     report = reparse_archive(store, statements=ids or None, site=site, langs=list(langs) or None,
                              dry_run=dry_run, history=history)
     for o in report.outcomes:

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from scheduler.cli_options import Date, db_option, open_store
+from scheduler.cli_options import Date, FatalError, db_option, open_store
 
 INSTALL_HINT = "Datasette is not installed; install the extra with: pip install 'ministry-watch[serve]'"
 
@@ -37,7 +37,7 @@ def serve(db: str, port: int, host: str, metadata_out: str | None) -> None:
     from store.meta import datasette_metadata
 
     if not datasette_installed():
-        raise click.ClickException(INSTALL_HINT)
+        raise click.UsageError(INSTALL_HINT)
     store = open_store(db)  # brings the schema (views, search index) up to date
     store.conn.close()
     metadata = datasette_metadata(Path(db).stem)
@@ -104,7 +104,7 @@ def export(db: str, fmt: str, since: str | None, langs: tuple[str, ...], with_ve
         try:
             out = open(output, "w", encoding="utf-8", newline="")
         except OSError as exc:
-            raise click.ClickException(f"cannot write {output}: {exc.strerror}")
+            raise FatalError(f"cannot write {output}: {exc.strerror}")
     try:
         n = write_jsonl(items, out) if fmt == "jsonl" else write_csv(items, out, with_versions=with_versions)
     finally:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from scheduler.cli_options import (Date, db_option, divergence_config, divergence_delay_options, open_store,
+from scheduler.cli_options import (Date, NotFoundError, db_option, divergence_config, divergence_delay_options, open_store,
                                    with_options)
 from scheduler.divergence.findings import KINDS
 from store.ids import statement_ref
@@ -88,7 +88,7 @@ def show_against(store: Any, statement_id: str, lang: str, against: str, fmt: st
             " AND v.lang=va.lang AND v.version=va.current_version WHERE va.statement_id=? AND va.lang=?",
             (statement_id, code)).fetchone()
         if row is None:
-            raise click.ClickException(f"no {code} variant of {statement_id}")
+            raise NotFoundError(f"no {code} variant of {statement_id}")
         texts[code] = {"version": row[0], "title": row[1], "paragraphs": json.loads(row[2])}
     al = align(texts[lang]["paragraphs"], texts[against]["paragraphs"], lang, against)
     # The stored findings for this pair (either orientation), so the view marks what `divergences` lists.

@@ -32,6 +32,12 @@ class FatalError(click.ClickException):
     exit_code = ExitCode.FATAL
 
 
+class NotFoundError(click.ClickException):
+    """What was asked for is not in the archive (a statement, a variant, a version): exit status 5."""
+
+    exit_code = ExitCode.NOT_FOUND
+
+
 def open_store(db: str, *, create: bool = False) -> sqlite_utils.Database:
     """Open the database for a command, or stop with one line and exit status 3."""
     try:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from scheduler.cli_options import Date, db_option, open_store
+from scheduler.cli_options import Date, NotFoundError, db_option, open_store
 from store.ids import statement_ref
 
 
@@ -59,12 +59,12 @@ def diff(statement_id: str, db: str, lang: str, from_v: int | None, to_v: int | 
         return show_against(store, statement_id, lang, against, fmt)
     current = current_version(store, statement_id, lang)
     if current is None:
-        raise click.ClickException(f"no {lang} variant of {statement_id} in {db}")
+        raise NotFoundError(f"no {lang} variant of {statement_id} in {db}")
     to_v = to_v or current
     from_v = from_v if from_v is not None else max(1, to_v - 1)
     old, new = load_version(store, statement_id, lang, from_v), load_version(store, statement_id, lang, to_v)
     if old is None or new is None:
-        raise click.ClickException(f"{statement_id} [{lang}] has versions 1..{current}")
+        raise NotFoundError(f"{statement_id} [{lang}] has versions 1..{current}")
     result = diff_versions(old, new)
     if fmt == "json":
         click.echo(render_json(result))

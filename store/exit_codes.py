@@ -12,3 +12,4 @@ class ExitCode(IntEnum):
     USAGE = 2            # bad arguments or options: nothing was written
     FATAL = 3            # the database or the site cannot be used (corrupt, newer schema, unwritable, unreachable)
     ALREADY_RUNNING = 4  # another `crawl watch` holds this database
+    NOT_FOUND = 5        # what was asked for is not there: no such statement, variant or version; not an article

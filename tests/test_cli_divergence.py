@@ -116,4 +116,4 @@ def test_html_and_terminal_output_are_escaped(tmp_path):
     data = json.loads(crawl("diff", "1960000", "--db", db, "--against", "en", "--format", "json").stdout)
     assert [lk["a"] for lk in data["alignment"]["links"]] == [[0], [1]]
     bad = crawl("diff", "1960000", "--db", db, "--against", "de", check=False)
-    assert bad.returncode == 1 and "no de variant" in bad.stderr
+    assert bad.returncode == 5 and "no de variant" in bad.stderr   # ExitCode.NOT_FOUND

@@ -120,7 +120,7 @@ def test_unreachable_site_is_a_one_line_fatal_error(tmp_path):
     sock.close()  # nothing listens there now
     proc = crawl("run", "--db", str(tmp_path / "u.db"), "--base-url", f"http://127.0.0.1:{port}", "--delay", "0",
                  "--retries", "0", "--section", "news", "--lang", "ru", check=False)
-    assert proc.returncode != 0
+    assert proc.returncode == 3   # ExitCode.FATAL
     assert "cannot reach" in proc.stderr
     assert rows(str(tmp_path / "u.db"), "SELECT status FROM runs")[0][0] == "failed"
 
