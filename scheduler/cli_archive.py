@@ -72,7 +72,7 @@ def serve(db: str, port: int, host: str, metadata_out: str | None) -> None:
 def reparse(db: str, statements: tuple[str, ...], site: str | None, langs: tuple[str, ...], dry_run: bool,
             history: bool, as_json: bool) -> None:
     """Rebuild versions from the archived pages with the current parsers (no network); report what changed."""
-    open_store(db).conn.close()
+    open_store(db, write=True).conn.close()
     args = [sys.executable, "-m", "crawler", "reparse", "--db", db]
     for s in statements:
         args += ["--statement", s]

@@ -29,7 +29,7 @@ def divergences(db: str, statement_id: str | None, kind: tuple[str, ...], lang: 
     """Cross-language divergences: what one language version says that another does not."""
     from scheduler.diff import safe_terminal
 
-    store = open_store(db)
+    store = open_store(db, write=refresh)
     if refresh:
         from scheduler.divergence.store import candidates, reevaluate
 

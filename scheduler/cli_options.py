@@ -38,10 +38,11 @@ class NotFoundError(click.ClickException):
     exit_code = ExitCode.NOT_FOUND
 
 
-def open_store(db: str, *, create: bool = False) -> sqlite_utils.Database:
-    """Open the database for a command, or stop with one line and exit status 3."""
+def open_store(db: str, *, write: bool = False) -> sqlite_utils.Database:
+    """Open an existing database for a command (read-only unless `write`), or stop with one line and exit
+    status 3. Read commands work on files the user cannot write; an older schema is upgraded first if it can be."""
     try:
-        return open_db(db, create=create)
+        return open_db(db, create=False, readonly=not write)
     except StoreError as exc:
         raise FatalError(str(exc)) from None
 

@@ -77,3 +77,74 @@ def test_a_database_of_the_previous_schema_is_upgraded_in_place(tmp_path):
     record_fetch(db, 1, Fetch(url="https://mid.ru/ru/foreign_policy/news/", page_type="listing", outcome="ok",
                               http_status=200, entries=20, entries_digest="d"))
     assert db.conn.execute("SELECT entries FROM index_pages WHERE path='/ru/foreign_policy/news/'").fetchone() == (20,)
+
+
+def test_another_programs_database_is_refused_untouched(tmp_path):
+    path = tmp_path / "app.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.execute("INSERT INTO users (name) VALUES ('x')")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    for readonly in (False, True):
+        with pytest.raises(StoreError, match="not a ministry-watch database"):
+            open_db(path, readonly=readonly)
+    assert path.read_bytes() == before
+
+
+def test_a_newer_schema_in_rollback_journal_mode_keeps_its_header(tmp_path):
+    path = tmp_path / "new.db"
+    open_db(path).conn.close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("PRAGMA user_version = 999")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    assert before[18:20] == b"\x01\x01"   # rollback journal (WAL would be 2, 2)
+    with pytest.raises(StoreError, match="newer"):
+        open_db(path)
+    assert path.read_bytes() == before
+
+
+def test_two_processes_creating_one_database_at_once_both_succeed(tmp_path):
+    import subprocess
+    import sys
+
+    code = "import sys; from store.db import open_db; open_db(sys.argv[1]).conn.close()"
+    for n in range(15):
+        path = tmp_path / f"race{n}.db"
+        procs = [subprocess.Popen([sys.executable, "-c", code, str(path)], stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+        errors = [p.communicate(timeout=60)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], errors
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_read_only_open_never_writes(tmp_path):
+    path = tmp_path / "ro.db"
+    open_db(path).conn.close()
+    db = open_db(path, readonly=True)
+    with pytest.raises(sqlite3.OperationalError):
+        db.conn.execute("INSERT INTO runs (started_at, status) VALUES ('x', 'ok')")
+    assert db.conn.execute("SELECT count(*) FROM runs").fetchone() == (0,)
+
+
+def test_read_commands_work_on_a_file_the_user_cannot_write(tmp_path, archive_db):
+    """`status`, `changes`, `diff`, `export` on an archive the user may only read (a read-only file system)."""
+    import subprocess
+    import sys
+
+    from tests.helpers import copy_archive, read_only
+
+    path = copy_archive(archive_db, tmp_path / "archive")
+    before = path.read_bytes()
+    with read_only(path.parent) as ro_dir:
+        for args in (["status"], ["changes", "--limit", "3"], ["diff", "1974990", "--lang", "ru"],
+                     ["export", "--format", "jsonl"]):
+            proc = subprocess.run([sys.executable, "-m", "scheduler.cli", *args, "--db", str(ro_dir / path.name)],
+                                  capture_output=True, text=True, timeout=120)
+            assert proc.returncode == 0, (args, proc.stderr)
+            assert proc.stdout.strip(), args
+    assert path.read_bytes() == before
