@@ -48,6 +48,8 @@ def run_crawl(request: CrawlRequest) -> ExitCode:
         log_level=["WARNING", "INFO", "DEBUG"][min(request.verbose, 2)], warc_dir=request.warc_dir,
         warc_max_size=request.warc_max_size))
     spider = process.create_crawler(ArchiveSpider if request.site == "archive.mid.ru" else MidSpider)
+    if request.parent_pid is not None:
+        _stop_with_parent(request.parent_pid)
     process.crawl(spider, base_url=request.target, section_keys=list(request.sections) or None,
                   langs=list(request.langs) or None, since=request.since, max_pages=request.max_pages,
                   discover=request.discover, shard=request.shard, **plan)
@@ -78,6 +80,24 @@ def _plan(store: object, request: CrawlRequest) -> dict[str, object]:
                     and int(r.statement_id.rpartition(":")[2]) % count == index]
     return {"rechecks": rechecks, "known": known_variants(store, request.site),
             "skip_index": index_pages_not_due(store, policy=parse_discovery_policy(request.discovery))}
+
+
+def _stop_with_parent(parent_pid: int, grace: float = 15.0) -> None:
+    """The crawl stops when the process that started it dies (the child runs in a session of its own, so no
+    signal of the parent's reaches it): a clean stop first (Scrapy's SIGINT handler), then an exit."""
+    import signal
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        print("error: the process that started this crawl has gone; stopping", file=sys.stderr)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(grace)
+        os._exit(ExitCode.INTERRUPTED)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _tune_gc() -> None:

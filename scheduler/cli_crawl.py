@@ -27,12 +27,18 @@ def _check_request(db: str, params: dict[str, Any]) -> None:
 
 @click.command()
 @db_option
+@click.option("--time-limit", type=Duration(), default="6h", show_default=True,
+              help="Stop the crawl after this long (it is recorded as interrupted; exit status 7).")
 @crawl_options
-def run(db: str, **params: Any) -> None:
+def run(db: str, time_limit: timedelta, **params: Any) -> None:
     """Crawl once: discover, fetch every language, re-check, detect changes, emit them."""
+    from scheduler.crawl_process import stop_on_signals
+
     _check_request(db, params)
+    stop_on_signals()
     try:
-        result = run_cycle(db, cycle_settings(params, progress=sys.stderr.isatty()))
+        result = run_cycle(db, cycle_settings(params, time_limit=time_limit.total_seconds(),
+                                              progress=sys.stderr.isatty()))
     except CycleError as exc:
         if str(exc):
             click.echo(f"error: {exc}", err=True)
@@ -51,7 +57,7 @@ def run(db: str, **params: Any) -> None:
 @click.option("--cron", default=None, help='Crontab schedule instead, e.g. "*/30 * * * *".')
 @click.option("--once", is_flag=True, help="Run one cycle and exit (for cron and systemd timers).")
 @click.option("--time-limit", type=Duration(), default="2h", show_default=True,
-              help="Kill a crawl that runs longer than this.")
+              help="Stop a cycle's crawl after this long (recorded as interrupted; with --once, exit status 7).")
 @crawl_options
 def watch(db: str, every: str | None, cron: str | None, once: bool, time_limit: timedelta, **params: Any) -> None:
     """Monitor in the background: a cycle per schedule (discover, re-check what is due, detect, emit)."""

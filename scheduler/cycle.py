@@ -124,9 +124,10 @@ def _outcome(db: Any, run_id: int, request: CrawlRequest, settings: CycleSetting
              result: Any) -> tuple[str, str | None, int]:
     """(run status, message, exit status) of a finished crawl."""
     if result.timed_out:
-        return "failed", f"crawl killed after the time limit of {settings.time_limit:.0f}s", result.returncode
+        return ("interrupted", f"stopped at the time limit of {settings.time_limit:.0f}s",
+                result.returncode or ExitCode.TIME_LIMIT)
     if result.interrupted:
-        return "interrupted", "interrupted by the user", result.returncode
+        return "interrupted", "interrupted by a signal (Ctrl-C or SIGTERM)", result.returncode or ExitCode.INTERRUPTED
     if result.returncode:
         return "failed", f"crawler exited with code {result.returncode}", result.returncode
     reached, failed = reachability(db, run_id)

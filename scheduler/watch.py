@@ -123,7 +123,8 @@ class Watcher:
         row = result.run
         for warning in result.warnings:
             log.warning("cycle %d: %s", self.cycles, warning)
-        self.last_exit = result.exit_code
+        # A cycle stopped by a signal is how `watch` is meant to end (systemd, Ctrl-C): not a failure.
+        self.last_exit = ExitCode.OK if result.exit_code == ExitCode.INTERRUPTED else result.exit_code
         self._watch_challenges(row)
         log.info("cycle %d: run %d %s: %d pages, %d new versions, %d edited, %d deleted, %d restored, "
                  "%d errors, %d challenge pages", self.cycles, row["id"], row["status"], row["pages_fetched"],
@@ -172,6 +173,7 @@ def run_watch(db_path: str, settings: CycleSettings, *, trigger: Any | None) -> 
     watcher = Watcher(db_path, settings)
     try:
         if trigger is None:
+            crawl_process.stop_on_signals()
             watcher.cycle()
             return watcher.last_exit
         scheduler = build_scheduler(watcher, trigger)

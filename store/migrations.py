@@ -342,4 +342,8 @@ MIGRATIONS: list[str] = [
     UPDATE changes SET fetch_id = CAST(substr(key, length(rtrim(key, '0123456789')) + 1) AS INTEGER)
         WHERE kind IN ('deleted', 'restored');
     """,
+    # 7: who owns a run, beyond its pid (which the system reuses): the boot and start time of that process
+    """
+    ALTER TABLE runs ADD COLUMN owner_token TEXT;      -- '<boot id>:<process start time>' (store/runs.py)
+    """,
 ]

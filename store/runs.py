@@ -20,34 +20,52 @@ def start_run(db: sqlite_utils.Database, *, command: str, base_url: str | None,
     """Insert a run row in state 'running' and return its id; `owner_pid` is the process that will close it."""
     with transaction(db):
         cur = db.conn.execute(
-            "INSERT INTO runs (started_at, status, command, base_url, options, owner_pid)"
-            " VALUES (?, 'running', ?, ?, ?, ?)",
+            "INSERT INTO runs (started_at, status, command, base_url, options, owner_pid, owner_token)"
+            " VALUES (?, 'running', ?, ?, ?, ?, ?)",
             (now or utcnow(), command, base_url, json.dumps(dict(options or {}), ensure_ascii=False, default=str),
-             owner_pid),
+             owner_pid, process_token(owner_pid) if owner_pid else None),
         )
     return int(cur.lastrowid)
 
 
-def _alive(pid: int) -> bool:
+def process_token(pid: int) -> str | None:
+    """'<boot id>:<start time>' of a live process (Linux), None where that cannot be read: a pid the system
+    gave to another process since, or one from before a reboot, has another token."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as fh:
+            boot = fh.read().strip()
+        with open(f"/proc/{pid}/stat") as fh:
+            # the command name (field 2) may hold spaces and parentheses: count fields after its last ')'
+            started = fh.read().rpartition(")")[2].split()[19]
+    except (OSError, IndexError):
+        return None
+    return f"{boot}:{started}"
+
+
+def owner_alive(pid: int, token: str | None) -> bool:
+    """Whether the process that owns a run still runs (the same process, not another one with its pid)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
+        pass
+    if token is None:
         return True
-    return True
+    current = process_token(pid)
+    return current is None or current == token
 
 
 def close_orphaned_runs(db: sqlite_utils.Database) -> list[int]:
     """Close runs left 'running' by a process that no longer exists (killed, crashed, machine restarted).
 
-    Their pages are already stored (each page is atomic) and detection picks up their versions; only
-    the run row was never finished. Runs without a recorded owner are left alone.
+    Their pages are already stored (each page is atomic) and detection picks up their versions and
+    answers; only the run row was never finished. Runs without a recorded owner are left alone.
     """
     closed = []
-    for run_id, pid in db.conn.execute(
-            "SELECT id, owner_pid FROM runs WHERE status='running' AND owner_pid IS NOT NULL").fetchall():
-        if not _alive(int(pid)):
+    for run_id, pid, token in db.conn.execute(
+            "SELECT id, owner_pid, owner_token FROM runs WHERE status='running' AND owner_pid IS NOT NULL").fetchall():
+        if not owner_alive(int(pid), token):
             finish_run(db, int(run_id), "interrupted", "the process running it died (killed or crashed)")
             closed.append(int(run_id))
     return closed

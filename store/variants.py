@@ -38,13 +38,16 @@ def all_variants(db: sqlite_utils.Database) -> list[tuple[str, str]]:
 def variants_touched(db: sqlite_utils.Database, run_id: int) -> list[tuple[str, str]]:
     """The variants a run fetched or wrote, and those written by runs that did not end well since the last
     good one (never finished, or closed as interrupted after their process died): a crash between writing a
-    version and detecting its change delays the change by one run, not until the next re-check."""
+    version (or a 'gone' answer) and detecting its change delays the change by one run, not until the next
+    re-check."""
     return [(r[0], r[1]) for r in db.conn.execute(
-        "SELECT DISTINCT statement_id, lang FROM fetches WHERE run_id=? AND statement_id IS NOT NULL"
+        "WITH unfinished AS (SELECT id FROM runs WHERE id<>? AND (finished_at IS NULL OR status<>'ok')"
+        "  AND id > coalesce((SELECT max(id) FROM runs WHERE status='ok' AND id<?), 0))"
+        " SELECT DISTINCT statement_id, lang FROM fetches WHERE run_id=? AND statement_id IS NOT NULL"
         " UNION SELECT DISTINCT statement_id, lang FROM versions WHERE run_id=?"
-        " UNION SELECT DISTINCT statement_id, lang FROM versions WHERE run_id IN"
-        " (SELECT id FROM runs WHERE id<>? AND (finished_at IS NULL OR status<>'ok')"
-        "  AND id > coalesce((SELECT max(id) FROM runs WHERE status='ok' AND id<?), 0)) ORDER BY 1, 2",
+        " UNION SELECT DISTINCT statement_id, lang FROM versions WHERE run_id IN unfinished"
+        " UNION SELECT DISTINCT statement_id, lang FROM fetches WHERE run_id IN unfinished"
+        "  AND statement_id IS NOT NULL ORDER BY 1, 2",
         (run_id, run_id, run_id, run_id)).fetchall()]
 
 

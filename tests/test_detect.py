@@ -153,3 +153,15 @@ def test_rederived_version_makes_no_change(db):
     run = start_run(db, command="run", base_url="x")
     record_page(db, run, new, ok_fetch(new), reparse=lambda body, url: new)
     assert detect_changes(db, run, NOW_RULE) == []
+
+
+def test_gone_answers_of_an_interrupted_run_still_count_toward_a_deletion(db):
+    from store.runs import finish_run
+
+    crawl(db, record())
+    killed = start_run(db, command="run", base_url="x")
+    record_fetch(db, killed, fetch(1975319, "ru", "gone", 404))
+    record_fetch(db, killed, fetch(1975319, "ru", "gone", 404))
+    finish_run(db, killed, "interrupted", "the process running it died")   # never ran its detection
+    rows = crawl(db)   # the next run fetches nothing of that variant
+    assert kinds(rows) == [("deleted", "ru")]
