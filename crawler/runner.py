@@ -43,7 +43,7 @@ def run_crawl(request: CrawlRequest) -> ExitCode:
     finally:
         store.conn.close()
     process = CrawlerProcess(crawl_settings(
-        db=request.db, run_id=request.run_id, delay=request.delay, ignore_robots=request.ignore_robots,
+        db=request.db, run_id=request.run_id, base_url=request.target, delay=request.delay, ignore_robots=request.ignore_robots,
         timeout=request.timeout, retries=request.retries, progress=request.progress,
         log_level=["WARNING", "INFO", "DEBUG"][min(request.verbose, 2)], warc_dir=request.warc_dir,
         warc_max_size=request.warc_max_size))
