@@ -401,7 +401,7 @@ job_defaults: {all: {}, shell: {}, url: {}, browser: {}}
 
 def s6_urlwatch(ctx: dict) -> dict:
     from bench.generate import generate
-    from fixtures.server import MirrorServer
+    from fixtures.mirror import MirrorServer
 
     urlwatch = ctx["urlwatch"]
     work = ctx["work"] / "s6"
@@ -634,7 +634,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
     from bench.generate import generate
-    from fixtures.server import MirrorServer
+    from fixtures.mirror import MirrorServer
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="mw-bench-"))
     work.mkdir(parents=True, exist_ok=True)

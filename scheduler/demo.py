@@ -32,7 +32,7 @@ def _step(db_path: str, settings: CycleSettings) -> None:
 def run_demo(out_dir: Path, *, keep_serving: bool = False, warc_dir: str | None = None,
              warc_max_size: str | None = None) -> int:
     """Run the demo; returns the exit status."""
-    from fixtures.server import MirrorServer
+    from fixtures.mirror import MirrorServer
 
     try:
         if out_dir.exists():

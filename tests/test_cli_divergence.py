@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from fixtures.server import MirrorServer
+from fixtures.mirror import MirrorServer
 from tests.helpers import run_cli as crawl, query as rows
 
 EDITED = "mid.ru:1968405"

@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from fixtures.server import MirrorServer
+from fixtures.mirror import MirrorServer
 from tests.helpers import run_cli as crawl, query as rows
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.server import MirrorServer
+from fixtures.mirror import MirrorServer
 
 CRAWL = ["--delay", "0", "--timeout", "5", "--retries", "1", "--section", "news", "--lang", "ru"]
 REQUEST_DELAY = 0.05

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from fixtures.server import MirrorServer
+from fixtures.mirror import MirrorServer
 from store.db import open_db
 from store.discovery import DiscoveryPolicy, index_pages_not_due, parse_discovery_policy
 from store.fetches import record_fetch

@@ -117,7 +117,8 @@ def test_real_translated_pages_in_the_mirror_produce_no_findings():
     import urllib.request
 
     from crawler.parsers import parse_article
-    from fixtures.server import MirrorServer, Site
+    from fixtures.mirror import MirrorServer
+    from fixtures.mirror.site import Site
 
     site = Site()
     multi = [s for s in site.base_statements if len(s["langs"]) > 1]
