@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.server import MirrorServer
+from fixtures.mirror import MirrorServer
 from store.exit_codes import ExitCode
 
 pytestmark = pytest.mark.slow
