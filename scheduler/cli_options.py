@@ -10,6 +10,7 @@ import sqlite_utils
 from scheduler.cycle import CycleSettings
 from scheduler.detect import DeletionRule
 from scheduler.divergence.findings import Config as DivergenceConfig
+from scheduler.edit_rules import EditRules
 from scheduler.durations import Duration
 from store.catalog import LANGUAGES, SECTION_KEYS, SITES
 from store.db import DEFAULT_DB, StoreError, open_db
@@ -149,6 +150,15 @@ def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="'Gone' answers needed before a variant counts as deleted."),
         click.option("--delete-after", type=Duration(), default="6h", show_default=True,
                      help="Minimum time between the first and last of those answers."),
+        click.option("--confirm-share", type=click.FloatRange(0, 1), default=round(1 / 3, 2), show_default=True,
+                     help="An edit removing at least this share of the paragraphs is reported only once a second,"
+                          " unconditional fetch shows the same text."),
+        click.option("--confirm-age", type=Duration(), default="7d", show_default=True,
+                     help="Any edit of a statement older than this is likewise confirmed before it is reported."),
+        click.option("--confirm-delay", type=Duration(), default="10m", show_default=True,
+                     help="The confirming fetch comes at least this long after the edit was first seen."),
+        click.option("--flap-window", type=Duration(), default="24h", show_default=True,
+                     help="A page back to an earlier text within this long is flapping: reported once, flips counted."),
         click.option("--atom", type=click.Path(dir_okay=False), default=None, help="Write an Atom feed of changes here."),
         click.option("--jsonl", type=click.Path(dir_okay=False), default=None,
                      help="Append each change as one JSON line to this file."),
@@ -164,6 +174,15 @@ def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def edit_rules(params: dict[str, Any]) -> EditRules:
+    """The edit confirmation and flapping thresholds of a command's parameters."""
+    default = EditRules()
+    return EditRules(confirm_share=params.get("confirm_share", default.confirm_share),
+                     confirm_age=params.get("confirm_age", default.confirm_age),
+                     confirm_delay=params.get("confirm_delay", default.confirm_delay),
+                     flap_window=params.get("flap_window", default.flap_window))
+
+
 def cycle_settings(params: dict[str, Any], *, time_limit: float | None = None, progress: bool = False) -> CycleSettings:
     """The cycle the crawl options of a command describe."""
     crawl = {field: params[name] for name, field in _REQUEST_FIELDS.items() if name in params}
@@ -173,5 +192,5 @@ def cycle_settings(params: dict[str, Any], *, time_limit: float | None = None, p
         crawl=crawl, workers=params.get("workers") or 1, time_limit=time_limit,
         deletion=DeletionRule(checks=params.get("delete_after_checks", 2),
                               span=params.get("delete_after", timedelta(hours=6))),
-        divergence=divergence_config(params), emit_divergences=bool(params.get("emit_divergences")),
+        edits=edit_rules(params), divergence=divergence_config(params), emit_divergences=bool(params.get("emit_divergences")),
         atom=params.get("atom"), jsonl=params.get("jsonl"), notify=tuple(params.get("notify") or ()))

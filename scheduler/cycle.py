@@ -8,6 +8,7 @@ from typing import Any
 
 from scheduler.detect import DeletionRule, detect_changes
 from scheduler.divergence.findings import Config as DivergenceConfig
+from scheduler.edit_rules import EditRules
 from store.crawl_request import BadRequest, CrawlRequest
 from store.db import StoreError, open_db
 from store.exit_codes import ExitCode
@@ -23,6 +24,7 @@ class CycleSettings:
     workers: int = 1                                       # crawler processes sharing the work
     time_limit: float | None = None                        # seconds before the crawl is killed
     deletion: DeletionRule = field(default_factory=DeletionRule)
+    edits: EditRules = field(default_factory=EditRules)
     divergence: DivergenceConfig = field(default_factory=DivergenceConfig)
     emit_divergences: bool = False
     atom: str | None = None
@@ -102,7 +104,7 @@ def _close(db: Any, run_id: int, request: CrawlRequest, settings: CycleSettings,
     from scheduler.sinks import SinkError, emit
 
     warnings: list[str] = []
-    detect_changes(db, run_id, settings.deletion, now=now)
+    detect_changes(db, run_id, settings.deletion, edits=settings.edits, now=now)
     try:
         after_run(db, run_id, settings.divergence, emit=settings.emit_divergences, now=now)
     except Exception as exc:  # noqa: BLE001 - a divergence problem must never lose the run's changes

@@ -1,18 +1,27 @@
-"""Work out what changed after a crawl: new, edited, deleted and restored variants, written once to `changes`."""
+"""Work out what changed after a crawl: new, edited, deleted and restored variants, written once to `changes`.
+
+An edit that removes much of a text, or touches an old statement, is reported only once a second fetch shows the
+same text (scheduler/edit_rules.py); a variant returning to an earlier text within the flap window is reported
+once as flapping, and its further flips are counted on that one change.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import sqlite_utils
 
 from scheduler.compare import is_cosmetic
 from scheduler.diff import diff_versions, render_text, summarize
-from store.changes import change_exists, insert_change, last_change_fetch
-from store.fetches import first_ok_after, gone_answers_after, last_ok_fetch
+from scheduler.edit_rules import EditRules, confirmation_reason, is_flip
+from store.changes import (change_exists, insert_change, last_change_fetch, latest_change, set_summary,
+                           version_change_kinds)
+from store.fetches import first_ok_after, gone_answers_after, last_ok_fetch, same_text_fetched_since
 from store.sql import transaction
-from store.timestamps import to_datetime, utcnow
-from store.variants import all_variants, current_version, set_status, variant_status, variants_touched
+from store.timestamps import parse_timestamp, to_datetime, utcnow
+from store.variants import (all_variants, await_confirmation, clear_confirmation, current_version, set_status,
+                            statement_dates, variant_status, variants_touched)
 from store.versions import earlier_version_with, is_late_translation, load_version, reported_versions
 
 
@@ -25,7 +34,7 @@ class DeletionRule:
 
 
 def detect_changes(db: sqlite_utils.Database, run_id: int | None = None, rule: DeletionRule = DeletionRule(),
-                   *, now: str | None = None) -> list[int]:
+                   *, edits: EditRules = EditRules(), now: str | None = None) -> list[int]:
     """Detect changes for the variants a run touched (all variants when run_id is None).
 
     Idempotent: every change has a deterministic key, so running it twice writes nothing new.
@@ -35,12 +44,12 @@ def detect_changes(db: sqlite_utils.Database, run_id: int | None = None, rule: D
     written: list[int] = []
     for sid, lang in targets:
         with transaction(db):
-            written += _detect_variant(db, sid, lang, run_id, rule, now or utcnow())
+            written += _detect_variant(db, sid, lang, run_id, rule, edits, now or utcnow())
     return written
 
 
 def _detect_variant(db: sqlite_utils.Database, sid: str, lang: str, run_id: int | None, rule: DeletionRule,
-                    now: str) -> list[int]:
+                    edits: EditRules, now: str) -> list[int]:
     status = variant_status(db, sid, lang)
     if status is None:
         return []  # a page we never had content for: nothing can have changed
@@ -48,7 +57,7 @@ def _detect_variant(db: sqlite_utils.Database, sid: str, lang: str, run_id: int 
     if status == "deleted":
         restored, written = _restored(db, sid, lang, run_id, now)
         status = "active" if restored else status
-    written += _versions(db, sid, lang, run_id, now)
+    written += _Versions(db, sid, lang, run_id, edits, now).report()
     if status == "active":
         written += _deleted(db, sid, lang, run_id, rule, now)
     return written
@@ -68,36 +77,123 @@ def _restored(db: sqlite_utils.Database, sid: str, lang: str, run_id: int | None
     return True, written
 
 
-def _versions(db: sqlite_utils.Database, sid: str, lang: str, run_id: int | None, now: str) -> list[int]:
-    """New and edited: every version not yet reported (re-derived versions are parser upgrades, not edits)."""
-    written: list[int] = []
-    for number in reported_versions(db, sid, lang):
-        key = f"version:{sid}:{lang}:{number}"
-        if change_exists(db, key):
-            continue
-        new = load_version(db, sid, lang, number)
-        assert new is not None
-        if number == 1:
-            # A variant of a statement we already had in an earlier run is a translation appearing later.
-            what = "new translation" if is_late_translation(db, sid, lang) else "new statement"
-            written += insert_change(db, key=key, sid=sid, lang=lang, kind="new", from_version=None, to_version=1,
-                                     run_id=run_id, summary=f"{what} ({lang}): {new['title']}", diff=None, now=now)
-            continue
-        old = load_version(db, sid, lang, number - 1)
+class _Versions:
+    """Report a variant's versions that have no change yet (re-derived versions are parser upgrades, not edits)."""
+
+    def __init__(self, db: sqlite_utils.Database, sid: str, lang: str, run_id: int | None, rules: EditRules,
+                 now: str) -> None:
+        self.db, self.sid, self.lang, self.run_id, self.rules, self.now = db, sid, lang, run_id, rules, now
+        self.kinds = version_change_kinds(db, sid, lang)
+        self.current = current_version(db, sid, lang)
+
+    def report(self) -> list[int]:
+        written: list[int] = []
+        for number in reported_versions(self.db, self.sid, self.lang):
+            if number in self.kinds:
+                continue
+            new = load_version(self.db, self.sid, self.lang, number)
+            assert new is not None
+            if number == 1:
+                written += self._new(new)
+                continue
+            outcome = self._flip(number, new)
+            if outcome is None:
+                outcome = self._edit(number, new)
+            if outcome is None:
+                break   # held for confirmation: the later versions wait behind it
+            written += outcome
+        return written
+
+    def _insert(self, number: int, kind: str, summary: str, *, base: int | None, diff: str | None = None,
+                cosmetic: bool = False) -> list[int]:
+        self.kinds[number] = kind
+        return insert_change(self.db, key=f"version:{self.sid}:{self.lang}:{number}", sid=self.sid, lang=self.lang,
+                             kind=kind, from_version=base, to_version=number, run_id=self.run_id, summary=summary,
+                             diff=diff, cosmetic=cosmetic, now=self.now)
+
+    def _new(self, new: dict[str, Any]) -> list[int]:
+        # A variant of a statement we already had in an earlier run is a translation appearing later.
+        what = "new translation" if is_late_translation(self.db, self.sid, self.lang) else "new statement"
+        return self._insert(1, "new", f"{what} ({self.lang}): {new['title']}", base=None)
+
+    def _base(self, number: int) -> int:
+        """The version an edit is compared with: the latest earlier one that was not superseded unconfirmed."""
+        base = number - 1
+        while base > 1 and self.kinds.get(base) == "unconfirmed":
+            base -= 1
+        return base
+
+    def _flip(self, number: int, new: dict[str, Any]) -> list[int] | None:
+        """A return to an earlier text whose replacement lasted under the flap window: one flapping change,
+        then every further flip counted on it. None when this version is not a flip."""
+        earlier = earlier_version_with(self.db, self.sid, self.lang, number - 1, new["content_sha256"])
+        if earlier is None:
+            return None
+        replaced = load_version(self.db, self.sid, self.lang, earlier + 1)
+        if replaced is None or not is_flip(self.rules, replaced_at=to_datetime(replaced["captured_at"]),
+                                           back_at=to_datetime(new["captured_at"])):
+            return None
+        previous = load_version(self.db, self.sid, self.lang, number - 1)
+        open_flapping = latest_change(self.db, self.sid, self.lang, "flapping")
+        if (open_flapping is not None and previous is not None and self.kinds.get(number - 1) in ("flapping", "flip")
+                and is_flip(self.rules, replaced_at=to_datetime(previous["captured_at"]),
+                            back_at=to_datetime(new["captured_at"]))):
+            flips = 1 + sum(1 for k in self.kinds.values() if k == "flip") - self._flips_before(open_flapping)
+            set_summary(self.db, open_flapping["id"], _flapping_summary(self._first_of(open_flapping), number,
+                                                                         flips + 1, new["captured_at"]))
+            return self._insert(number, "flip", f"flip {flips + 1} of the flapping reported as change "
+                                f"{open_flapping['id']}: back to the text of version {earlier}", base=number - 1)
+        clear_confirmation(self.db, self.sid, self.lang)
+        return self._insert(number, "flapping", _flapping_summary(earlier, number, 1, new["captured_at"]),
+                            base=number - 1)
+
+    def _first_of(self, flapping: dict[str, Any]) -> int:
+        """The earliest version a flapping change involves: the one its first flip returned to."""
+        back = load_version(self.db, self.sid, self.lang, flapping["to_version"])
+        first = back and earlier_version_with(self.db, self.sid, self.lang, flapping["to_version"] - 1,
+                                              back["content_sha256"])
+        return first or flapping["from_version"]
+
+    def _flips_before(self, flapping: dict[str, Any]) -> int:
+        return sum(1 for v, k in self.kinds.items() if k == "flip" and v < flapping["to_version"])
+
+    def _edit(self, number: int, new: dict[str, Any]) -> list[int] | None:
+        """An edit: reported now, held for a confirming fetch (None), or given up when superseded unconfirmed."""
+        base = self._base(number)
+        old = load_version(self.db, self.sid, self.lang, base)
         assert old is not None
         diff = diff_versions(old, new)
+        reason = self._confirmation_reason(diff, new)
+        confirmed = ""
+        if reason is not None:
+            if number != self.current:
+                return self._insert(number, "unconfirmed", f"not confirmed: version {number + 1} followed before"
+                                    f" a second fetch could show this text again ({reason})", base=base)
+            since = (to_datetime(new["captured_at"]) + self.rules.confirm_delay).isoformat()
+            if not same_text_fetched_since(self.db, self.sid, self.lang, since):
+                await_confirmation(self.db, self.sid, self.lang, number, since)
+                return None
+            confirmed = f" (confirmed by a second fetch: {reason})"
+        clear_confirmation(self.db, self.sid, self.lang)
         summary = summarize(diff)
-        earlier = earlier_version_with(db, sid, lang, number - 1, new["content_sha256"])
+        earlier = earlier_version_with(self.db, self.sid, self.lang, number - 1, new["content_sha256"])
         if earlier is not None:
-            # A -> B -> A: say so, instead of reporting two unrelated edits.
-            summary = f"flapping: reverted to the text of version {earlier}; {summary}"
+            summary = f"reverted to the text of version {earlier}; {summary}"
         cosmetic = is_cosmetic(old, new)
         if cosmetic:
             summary = f"cosmetic only: {summary}"
-        written += insert_change(db, key=key, sid=sid, lang=lang, kind="edited", from_version=number - 1,
-                                 to_version=number, run_id=run_id, summary=summary, diff=render_text(diff),
-                                 cosmetic=cosmetic, now=now)
-    return written
+        return self._insert(number, "edited", summary + confirmed, base=base, diff=render_text(diff),
+                            cosmetic=cosmetic)
+
+    def _confirmation_reason(self, diff: Any, new: dict[str, Any]) -> str | None:
+        published, first_seen = statement_dates(self.db, self.sid)
+        return confirmation_reason(self.rules, diff, captured=to_datetime(new["captured_at"]),
+                                   published=parse_timestamp(published) or parse_timestamp(first_seen))
+
+
+def _flapping_summary(first: int, last: int, flips: int, at: str) -> str:
+    return (f"flapping: the page keeps returning to earlier text (versions {first} to {last},"
+            f" {flips} flip{'s' if flips != 1 else ''}, the last at {at})")
 
 
 def _deleted(db: sqlite_utils.Database, sid: str, lang: str, run_id: int | None, rule: DeletionRule,

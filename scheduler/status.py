@@ -6,7 +6,7 @@ from typing import Any
 import sqlite_utils
 
 from store.runs import finished_run_pages, last_runs
-from store.variants import archive_counts, awaiting_deletion, failing_variants
+from store.variants import archive_counts, awaiting_confirmation, awaiting_deletion, failing_variants
 
 
 def _table(rows: list[list[Any]], header: list[str]) -> str:
@@ -67,6 +67,10 @@ def render_status(db: sqlite_utils.Database, *, n_runs: int = 10, failing_after:
                                                       for lang, n, d in counts["by_lang"]))
     out += _due_lines(db)
     out += _discovery_lines(db)
+    held = awaiting_confirmation(db)
+    if held:
+        out += ["", f"Edits pending, awaiting a confirming fetch ({len(held)}):"]
+        out += [f"  {sid} [{lang}] version {v}: to be fetched again from {after}" for sid, lang, v, after in held[:20]]
     pending = awaiting_deletion(db)
     if pending:
         out += ["", f"Possibly deleted, awaiting confirmation ({len(pending)}):"]

@@ -7,6 +7,9 @@ import sqlite_utils
 
 from store.sql import dict_rows, in_list
 
+# Kinds recorded for the record but never sent to sinks: a flip counted on its flapping change, and an edit
+# that was superseded before it could be confirmed.
+UNANNOUNCED_KINDS = ("flip", "unconfirmed")
 CHANGE_COLUMNS = ("c.id, c.statement_id, c.lang, c.kind, c.cosmetic, c.from_version, c.to_version, c.detected_at,"
                   " c.run_id, c.summary, c.diff, c.emitted_at, v.title, v.url")
 
@@ -60,6 +63,9 @@ def change_rows(db: sqlite_utils.Database, *, since: str | None = None, kinds: I
     if not_sent_to is not None:
         where.append("NOT EXISTS (SELECT 1 FROM emissions e WHERE e.change_id=c.id AND e.sink=?)")
         params.append(not_sent_to)
+        marks, quiet = in_list(UNANNOUNCED_KINDS)
+        where.append(f"c.kind NOT IN {marks}")
+        params += quiet
     order = "DESC" if newest_first or newest is not None else "ASC"
     limit = f" LIMIT {int(newest)}" if newest is not None else ""
     rows = dict_rows(db.conn.execute(
@@ -73,3 +79,23 @@ def change_rows(db: sqlite_utils.Database, *, since: str | None = None, kinds: I
 def run_ids_after_first(db: sqlite_utils.Database) -> list[int]:
     """Every run but the first (the demo shows what changed after its first crawl)."""
     return [r[0] for r in db.conn.execute("SELECT id FROM runs ORDER BY id LIMIT -1 OFFSET 1").fetchall()]
+
+
+def version_change_kinds(db: sqlite_utils.Database, sid: str, lang: str) -> dict[int, str]:
+    """version number -> kind of the change recorded for it (new, edited, flapping, flip, unconfirmed)."""
+    return {int(v): k for v, k in db.conn.execute(
+        "SELECT to_version, kind FROM changes WHERE statement_id=? AND lang=? AND key LIKE 'version:%'",
+        (sid, lang)).fetchall()}
+
+
+def latest_change(db: sqlite_utils.Database, sid: str, lang: str, kind: str) -> dict[str, Any] | None:
+    """The newest change of this kind for a variant (id, from/to versions, summary), or None."""
+    rows = dict_rows(db.conn.execute(
+        "SELECT id, from_version, to_version, summary, detected_at FROM changes WHERE statement_id=? AND lang=?"
+        " AND kind=? ORDER BY id DESC LIMIT 1", (sid, lang, kind)))
+    return rows[0] if rows else None
+
+
+def set_summary(db: sqlite_utils.Database, change_id: int, summary: str) -> None:
+    """Rewrite a change's summary (a flapping change counts its flips; it is not sent again)."""
+    db.conn.execute("UPDATE changes SET summary=? WHERE id=?", (summary, change_id))

@@ -88,3 +88,11 @@ def gone_answers_after(db: sqlite_utils.Database, sid: str, lang: str, after_fet
         "SELECT id, fetched_at, http_status, error FROM fetches WHERE statement_id=? AND lang=?"
         " AND page_type='article' AND id>? AND outcome=? ORDER BY id",
         (sid, lang, after_fetch, Outcome.GONE.value)).fetchall()]
+
+
+def same_text_fetched_since(db: sqlite_utils.Database, sid: str, lang: str, since: str) -> bool:
+    """Whether a fetch at or after `since` got the variant's page whole and showed its current text again (a
+    200 read as the same text, not a 304: a confirmation must see the text)."""
+    return db.conn.execute(
+        "SELECT 1 FROM fetches WHERE statement_id=? AND lang=? AND page_type='article' AND outcome=?"
+        " AND fetched_at >= ? LIMIT 1", (sid, lang, Outcome.UNCHANGED.value, since)).fetchone() is not None

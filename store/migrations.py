@@ -346,4 +346,9 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE runs ADD COLUMN owner_token TEXT;      -- '<boot id>:<process start time>' (store/runs.py)
     """,
+    # 8: an edit waiting for a confirming fetch before it is reported (scheduler/detect.py)
+    """
+    ALTER TABLE variants ADD COLUMN confirm_version INTEGER;   -- the version whose edit awaits confirmation
+    ALTER TABLE variants ADD COLUMN confirm_after TEXT;        -- UTC: the confirming fetch is due from then on
+    """,
 ]

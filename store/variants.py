@@ -92,3 +92,29 @@ def failing_variants(db: sqlite_utils.Database, min_failures: int, limit: int = 
     return [tuple(r) for r in db.conn.execute(
         "SELECT statement_id, lang, failures, last_outcome, last_checked_at FROM variants"
         " WHERE failures >= ? ORDER BY failures DESC LIMIT ?", (min_failures, limit)).fetchall()]
+
+
+def await_confirmation(db: sqlite_utils.Database, sid: str, lang: str, version: int, after: str) -> None:
+    """Hold a version's edit until a fetch at or after `after` shows the same text (the re-check policy makes
+    the variant due then, and it is fetched without validators)."""
+    db.conn.execute("UPDATE variants SET confirm_version=?, confirm_after=? WHERE statement_id=? AND lang=?"
+                    " AND confirm_version IS NOT ?", (version, after, sid, lang, version))
+
+
+def clear_confirmation(db: sqlite_utils.Database, sid: str, lang: str) -> None:
+    """No edit of this variant awaits confirmation any more."""
+    db.conn.execute("UPDATE variants SET confirm_version=NULL, confirm_after=NULL WHERE statement_id=? AND lang=?"
+                    " AND confirm_version IS NOT NULL", (sid, lang))
+
+
+def awaiting_confirmation(db: sqlite_utils.Database) -> list[tuple[str, str, int, str]]:
+    """(statement, language, version, confirming fetch due from) of edits held for confirmation."""
+    return [tuple(r) for r in db.conn.execute(
+        "SELECT statement_id, lang, confirm_version, confirm_after FROM variants WHERE confirm_version IS NOT NULL"
+        " ORDER BY confirm_after").fetchall()]
+
+
+def statement_dates(db: sqlite_utils.Database, sid: str) -> tuple[str | None, str | None]:
+    """(published at, first seen at) of a statement."""
+    row = db.conn.execute("SELECT published_at, first_seen_at FROM statements WHERE id=?", (sid,)).fetchone()
+    return (row[0], row[1]) if row else (None, None)
