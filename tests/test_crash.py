@@ -22,8 +22,9 @@ from pathlib import Path
 import pytest
 
 from fixtures.mirror import MirrorServer
+from tests.helpers import EDITS_AT_ONCE
 
-CRAWL = ["--delay", "0", "--timeout", "5", "--retries", "1", "--section", "news", "--lang", "ru"]
+CRAWL = ["--delay", "0", "--timeout", "5", "--retries", "1", "--section", "news", "--lang", "ru", *EDITS_AT_ONCE]
 REQUEST_DELAY = 0.05
 
 

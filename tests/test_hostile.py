@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from fixtures.mirror import MirrorServer
+from tests.helpers import EDITS_AT_ONCE
 
 SID = 1976201
 PATH = f"/ru/foreign_policy/news/{SID}/"
@@ -62,6 +63,7 @@ def hostile(tmp_path_factory):
         # Another known article answers with a redirect to the other host.
         server.set_fault("/ru/foreign_policy/news/1975559/", "redirect_offsite", host=other)
         base = ["--db", db, "--base-url", server.base_url, "--delay", "0", "--timeout", "2", "--retries", "1",
+                *EDITS_AT_ONCE,
                 "--section", "news", "--lang", "ru", "--lang", "en", "--atom", str(atom)]
         crawl("run", *base)
         server.set_state("hostile2")

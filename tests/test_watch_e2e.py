@@ -33,7 +33,7 @@ def test_watch_cycles_pick_up_changes_and_stop_cleanly(tmp_path):
     with MirrorServer(state="initial") as server:
         cmd = [sys.executable, "-m", "scheduler.cli", "watch", "--db", db, "--base-url", server.base_url,
                "--every", "2s", "--delay", "0", "--timeout", "5", "--retries", "1", "--policy", "*:0",
-               "--delete-after", "0s", "--jsonl", str(tmp_path / "changes.jsonl")]
+               "--delete-after", "0s", "--confirm-delay", "0s", "--jsonl", str(tmp_path / "changes.jsonl")]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             assert wait_for(lambda: query(db, "SELECT count(*) FROM runs WHERE status='ok'") >= [(1,)])
