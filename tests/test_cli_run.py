@@ -129,6 +129,20 @@ def test_unreachable_site_is_a_one_line_fatal_error(tmp_path):
     assert rows(str(tmp_path / "u.db"), "SELECT status FROM runs")[0][0] == "failed"
 
 
+def test_an_unreachable_host_prints_one_line_and_v_shows_scrapys_log(tmp_path):
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    base = ["run", "--base-url", f"http://127.0.0.1:{port}", "--delay", "0", "--retries", "1", "--lang", "ru"]
+    proc = crawl(*base, "--db", str(tmp_path / "q.db"), check=False)
+    assert proc.returncode == 3
+    [line] = proc.stderr.splitlines()           # not Scrapy's ~10 lines and a traceback per failed request
+    assert line.startswith(f"error: cannot reach http://127.0.0.1:{port} (") and "failed to connect" in line
+    loud = crawl(*base, "--db", str(tmp_path / "v.db"), "-v", check=False)
+    assert loud.returncode == 3 and "[scrapy" in loud.stderr and "Gave up retrying" in loud.stderr
+
+
 def test_paging_forbidden_by_robots_is_skipped_and_reported(tmp_path):
     with MirrorServer(state="initial") as server:
         base = ["run", "--db", str(tmp_path / "p.db"), "--base-url", server.base_url, "--delay", "0",
