@@ -218,8 +218,10 @@ def jsonl_ids(path: Path) -> list[int]:
 
 
 def watch_once(mirror, db: str, jsonl: Path) -> list[str]:
+    # --backlog --announce-initial: the sink is new and the template's changes are its first fill, which a new
+    # sink is otherwise not sent; here they are what makes the emission window wide enough to hit.
     return ["watch", "--once", "--db", db, "--base-url", mirror.base_url, *CRAWL, "--recheck", "all",
-            "--delete-after", "0s", "--jsonl", str(jsonl)]
+            "--delete-after", "0s", "--jsonl", str(jsonl), "--backlog", "--announce-initial"]
 
 
 @pytest.fixture
