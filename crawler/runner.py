@@ -76,7 +76,7 @@ def _quiet_request_failures() -> None:
 
 def _plan(store: object, request: CrawlRequest) -> dict[str, object]:
     """What the store says this crawl should fetch: due re-checks, the variants it has, listings not due."""
-    from crawler.spiders.mid import Recheck
+    from crawler.items import Recheck
     from store.discovery import index_pages_not_due, parse_discovery_policy
     from store.recheck import RecheckPolicy, parse_policy, variants_to_recheck
     from store.variants import known_variants

@@ -8,7 +8,8 @@ import scrapy
 from scrapy.http import HtmlResponse
 
 from crawler.spiders.archive import ArchiveSpider
-from crawler.spiders.mid import FetchItem, MidSpider, PageItem, Recheck
+from crawler.items import FetchItem, PageItem, Recheck
+from crawler.spiders.mid import MidSpider
 from fixtures.mirror.archive import handle_archive
 
 BASE = "http://127.0.0.1:8765"
