@@ -1,6 +1,8 @@
 """URL helpers of the crawl: one configured host, the content language in ?lang=, article ids and landing pages."""
 from __future__ import annotations
 
+import re
+
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from crawler import sections
@@ -45,3 +47,14 @@ def is_index_page(url: str) -> bool:
     """True for the home page or a section listing: where the site sends the URL of a page it removed."""
     _, section, other_id = sections.split_article_path(urlsplit(url).path)
     return other_id is None and (section is None or sections.section_key(section) is not None)
+
+
+# Paths web application firewalls and bot defences bounce clients to (F5's /TSPD/, captcha pages, ...).
+_BOT_CHECK_PATH = re.compile(r"/TSPD/|captcha|challenge|__waf|/cdn-cgi/|bot[-_]?check|/_guard", re.I)
+
+
+def is_bot_check(url: str) -> bool:
+    """True for where a bot defence sends a client: a target with a query (`/?__waf_challenge=1`) or a known
+    bot-check path. The site removes a page by redirecting it to a listing or the home page without either."""
+    parts = urlsplit(url)
+    return bool(parts.query) or bool(_BOT_CHECK_PATH.search(parts.path))

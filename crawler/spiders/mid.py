@@ -10,12 +10,13 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler import sections
-from crawler.encoding import Decoded, decode_html, declared_charset, looks_like_mojibake
+from crawler.encoding import Decoded, decode_html, declared_charset
 from crawler.fetches import fetch_of_failure, fetch_of_index, fetch_of_response
 from crawler.items import FetchItem, PageItem, Recheck
 from crawler.outcomes import GONE_STATUSES, REDIRECT_STATUSES, outcome_of_failure, outcome_of_status
 from crawler.parsers import ChallengePage, ParseError, is_challenge, parse_article, parse_feed, parse_listing
-from crawler.urls import article_id, is_index_page, path_query, rebase, same_host, with_lang
+from crawler.parsers.integrity import Rejection, check_page
+from crawler.urls import article_id, is_bot_check, is_index_page, path_query, rebase, same_host, with_lang
 from store.ids import site_of, source_id_of
 from store.outcomes import Outcome
 from store.records import Fetch
@@ -236,10 +237,21 @@ class MidSpider(scrapy.Spider):
             # Bytes no charset explains: storing them would make an "edit" of replacement characters.
             return [self._refused(response, f"undecodable bytes ({decoded.encoding})")], None
         items, record = self._parsed(response, decoded.text, self.parse_record)
-        if record is not None and looks_like_mojibake(f"{record.get('title', '')}\n{record.get('body', '')}"):
-            # Text decoded with the wrong charset upstream ("Ð¡ÐžÐ..."): never a version, never an edit.
-            return [self._refused(response, "mojibake: text decoded with a wrong charset")], None
+        if record is None:
+            return items, None
+        rejection = self._rejection(response, decoded.text, record)
+        if rejection is not None:
+            # Well formed but not whole, not this page, or garbled: never a version, never an edit.
+            return [FetchItem(self._fetch(response, Outcome(rejection.outcome), error=rejection.reason))], None
         return items, record
+
+    def _rejection(self, response: Response, html: str, record: dict[str, Any]) -> Rejection | None:
+        """Why a parsed page is not the version it seems to be (crawler/parsers/integrity.py), or None."""
+        asked = response.meta.get("source_id")
+        landed = self.source_id_of(response.url)
+        if asked is not None and landed is not None and landed != asked:
+            return Rejection(Outcome.WRONG_PAGE.value, f"the answer came from statement {landed}, not {asked}")
+        return check_page(html, record, source_id=asked, lang=response.meta.get("lang") or record["lang"])
 
     def _parsed(self, response: Response, text: str, parse: Any) -> tuple[list[Any], Any]:
         """(items, what `parse` made of the page); no result for the anti-bot page (the parsers tell it apart
@@ -267,6 +279,9 @@ class MidSpider(scrapy.Spider):
             yield FetchItem(self._fetch(response, Outcome.OFFSITE, error=f"redirected to another host: {target}"[:500]))
         elif self.source_id_of(target) == response.meta.get("source_id"):
             yield self._same_article_elsewhere(response, target)
+        elif is_bot_check(target):
+            # A firewall's bounce (a query, a bot-check path) is the anti-bot wall, never a removal.
+            yield from self._challenge(response, why=f"redirected to a bot check: {target}"[:500])
         else:
             # Landing on a listing or the home page is the way the site removes pages; elsewhere is an error.
             outcome = Outcome.GONE if is_index_page(target) else Outcome.ERROR
@@ -287,9 +302,9 @@ class MidSpider(scrapy.Spider):
         return FetchItem(fetch_of_index(response, self.site, entries,
                                         lambda url: (self.source_id_of(url), lang) not in self.known))
 
-    def _challenge(self, response: Response) -> Iterator[Any]:
+    def _challenge(self, response: Response, why: str | None = None) -> Iterator[Any]:
         """The anti-bot page: count it, try again at the back of the queue, never parse it."""
-        yield FetchItem(self._fetch(response, Outcome.CHALLENGE))
+        yield FetchItem(self._fetch(response, Outcome.CHALLENGE, error=why))
         tries = response.meta.get("challenge_tries", 0)
         if tries < CHALLENGE_RETRIES:
             yield _again(response, priority=-10, challenge_tries=tries + 1)
