@@ -5,7 +5,8 @@ of them in their first hours, some later, a few old ones, and deletes a few stat
 (every 30 minutes by default, as `crawl watch`) does what a crawl would do, through the real code:
 discovery costs the listing page 1 and RSS requests the spider makes (counted from MidSpider itself),
 new variants are fetched and stored with store.pages.record_page, known variants are re-checked when
-store.recheck.variants_to_recheck(now=<virtual time>) says they are due (a 304, a new version or a 404),
+store.recheck.variants_to_recheck(now=<virtual time>) says they are due (a 304, a new version or a 404;
+the page itself when asked without validators, as the store does to confirm an edit it holds),
 and scheduler.detect.detect_changes writes the changes. Every timestamp the store writes is the virtual
 time, passed to each recording and detection function as `now=`.
 
@@ -364,9 +365,10 @@ def recheck(cycle: Cycle, site: Site, held: Held, due: list[dict[str, Any]]) -> 
         cycle.requests["recheck"] += 1
         if m["deleted"]:
             record_fetch(cycle.db, cycle.run_id, _fetch(*key, m["section"], "gone", 404), now=cycle.now)
-        elif held.unchanged(site, key):
+        elif held.unchanged(site, key) and (item["etag"] or item["last_modified"]):
             record_fetch(cycle.db, cycle.run_id, _fetch(*key, m["section"], "not_modified", 304), now=cycle.now)
-        else:  # edited, or a translation appeared (the page's language links changed)
+        else:  # edited, a translation appeared (the page's language links changed), or asked without validators
+            # (an edit held for confirmation: the store wants to see the text again, so the page comes whole)
             held.store(cycle.db, cycle.run_id, site, key, cycle.now)
             _follow_links(cycle, site, held, key[0])
 
