@@ -8,6 +8,8 @@ import pytest
 from fixtures.mirror import MirrorServer
 from tests.helpers import EDITS_AT_ONCE, run_cli as crawl, query as rows
 
+pytestmark = pytest.mark.slow  # Every test here starts `crawl` subprocesses (full crawls of the mirror).
+
 EDITED = "mid.ru:1968405"
 # Real pages the mirror serves in Russian only although their kind is usually translated.
 RU_ONLY = {"mid.ru:1975319", "mid.ru:1975336"}

@@ -1,7 +1,11 @@
 """`crawl run --site archive.mid.ru` end to end against the mirror of the older portal."""
 
+import pytest
+
 from fixtures.mirror import MirrorServer
 from tests.helpers import EDITS_AT_ONCE, run_cli as crawl, query as rows
+
+pytestmark = pytest.mark.slow  # A full `crawl run` of the older portal's mirror.
 
 
 def test_archive_crawl_five_variants_paging_and_change_detection(tmp_path):

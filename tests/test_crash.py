@@ -186,6 +186,7 @@ def kill_and_recover(workdir: Path, i: int, moment: tuple[str, float]) -> dict:
     return result
 
 
+@pytest.mark.slow
 def test_sigkill_at_many_moments_loses_nothing(reference, tmp_path):
     soak = bool(os.environ.get("MW_SOAK"))
     assert soak or len(MOMENTS) >= 20
@@ -230,6 +231,7 @@ def mirror():
         yield server
 
 
+@pytest.mark.slow
 def test_watch_killed_around_emission_sends_every_change_exactly_once(mirror, tmp_path):
     template = str(tmp_path / "template.db")
     complete(["run", "--db", template, "--base-url", mirror.base_url, *CRAWL])   # 20 changes pending for the sink

@@ -12,6 +12,8 @@ from click.testing import CliRunner
 from scheduler.cli import main
 from tests.helpers import query as q
 
+pytestmark = pytest.mark.slow  # The session's archive_db: two full crawls of the mirror.
+
 
 def export(db, *args):
     result = CliRunner().invoke(main, ["export", "--db", str(db), *args], catch_exceptions=False)
