@@ -54,6 +54,8 @@ def test_watch_cycles_pick_up_changes_and_stop_cleanly(tmp_path):
                                   "'mid.ru:1976115'"))
             assert ("edited", "mid.ru:1974990", "ru") in kinds
             assert ("new", "mid.ru:1976115", "ru") in kinds
+            sink = tmp_path / "changes.jsonl"
+            assert wait_for(lambda: sink.exists() and sink.read_text().count('"kind": "deleted"') == 2)
         finally:
             proc.send_signal(signal.SIGTERM)
             out, err = proc.communicate(timeout=60)
@@ -62,14 +64,18 @@ def test_watch_cycles_pick_up_changes_and_stop_cleanly(tmp_path):
         assert len(runs) >= 3
         assert all(finished for _, finished in runs)            # no run left 'running'
         assert query(db, "PRAGMA integrity_check") == [("ok",)]
-        # Every change went to the JSON-lines sink at most once, and each one recorded as delivered; the first
-        # cycle's changes, several cycles before SIGTERM, all went. (The last cycle's may not have: SIGTERM can
-        # land between its detection and its emission.)
+        # Every change went to the JSON-lines sink at most once, and each one recorded as delivered. The first
+        # cycle's changes are the database's first fill: recorded, never announced. The deletions, found several
+        # cycles before SIGTERM, all went. (The last cycle's may not have: SIGTERM can land between its detection
+        # and its emission.)
         sent = [json.loads(line)["change_id"] for line in (tmp_path / "changes.jsonl").read_text().splitlines()]
         assert len(sent) == len(set(sent))
         assert sorted(sent) == [c for (c,) in query(db, "SELECT change_id FROM emissions ORDER BY change_id")]
         first_cycle = {c for (c,) in query(db, "SELECT id FROM changes WHERE run_id=1")}
-        assert first_cycle and first_cycle <= set(sent) <= {c for (c,) in query(db, "SELECT id FROM changes")}
+        later = {c for (c,) in query(db, "SELECT id FROM changes WHERE run_id>1")}
+        deletions = {c for (c,) in query(db, "SELECT id FROM changes WHERE kind='deleted'")}
+        assert first_cycle and not first_cycle & set(sent)
+        assert deletions and deletions <= set(sent) <= later
 
 
 def test_watch_once_runs_one_cycle(tmp_path):
