@@ -230,7 +230,7 @@ def parse(file: str, url: str) -> None:
 def changes(db: str, since: str | None, kind: tuple[str, ...], lang: tuple[str, ...], limit: int,
             as_json: bool, show_diff: bool) -> None:
     """The change log, newest first."""
-    from scheduler.diff import safe_terminal
+    from scheduler.diff.terminal import safe_terminal
     from scheduler.sinks import change_rows
 
     if since and not re.match(r"^\d{4}-\d{2}-\d{2}", since):
@@ -270,7 +270,10 @@ def diff(statement_id: str, db: str, lang: str, from_v: int | None, to_v: int | 
          against: str | None) -> None:
     """Show the difference between two versions of one statement's language variant (or two languages)."""
     from scheduler.detect import load_version
-    from scheduler.diff import diff_versions, render_html_page, render_json, render_text
+    from scheduler.diff.compute import diff_versions
+    from scheduler.diff.html_format import render_html_page
+    from scheduler.diff.json_format import render_json
+    from scheduler.diff.text_format import render_text
 
     store = _open(db)
     if not statement_id.startswith("mid.ru:") and statement_id.isdigit():

@@ -85,7 +85,7 @@ def _open(db: str) -> Any:
 def divergences(db: str, statement_id: str | None, kind: tuple[str, ...], lang: tuple[str, ...], since: str | None,
                 include_resolved: bool, refresh: bool, as_json: bool, limit: int, **params: Any) -> None:
     """Cross-language divergences: what one language version says that another does not."""
-    from scheduler.diff import safe_terminal
+    from scheduler.diff.terminal import safe_terminal
 
     if since and not re.match(r"^\d{4}-\d{2}-\d{2}", since):
         raise click.BadParameter(f"{since!r} is not a date (use YYYY-MM-DD)", param_hint="--since")

@@ -26,7 +26,7 @@ def run_demo(out_dir: Path, *, keep_serving: bool = False) -> int:
     """Run the demo; returns the exit code."""
     from fixtures.server import MirrorServer
     from scheduler.cli import crawl_once, print_summary
-    from scheduler.diff import safe_terminal
+    from scheduler.diff.terminal import safe_terminal
     from scheduler.sinks import change_rows
 
     if out_dir.exists():
@@ -59,7 +59,8 @@ def run_demo(out_dir: Path, *, keep_serving: bool = False) -> int:
                 click.echo(safe_terminal(f"  {c['summary']}"))
             else:
                 from scheduler.detect import load_version
-                from scheduler.diff import diff_versions, render_text
+                from scheduler.diff.compute import diff_versions
+                from scheduler.diff.text_format import render_text
 
                 old = load_version(db, c["statement_id"], c["lang"], c["from_version"])
                 new = load_version(db, c["statement_id"], c["lang"], c["to_version"])

@@ -9,7 +9,9 @@ from typing import Any
 import sqlite_utils
 
 from scheduler.compare import is_cosmetic
-from scheduler.diff import diff_versions, render_text, summarize
+from scheduler.diff.compute import diff_versions
+from scheduler.diff.summary import summarize
+from scheduler.diff.text_format import render_text
 from store.timestamps import to_datetime
 from store.outcomes import OK_OUTCOMES, Outcome, values
 from store.sql import in_list, transaction

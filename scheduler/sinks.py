@@ -11,7 +11,8 @@ from typing import Any, Protocol
 import sqlite_utils
 
 from scheduler.detect import load_version
-from scheduler.diff import diff_versions, render_html
+from scheduler.diff.compute import diff_versions
+from scheduler.diff.html_format import render_html
 from store.writes import transaction, utcnow
 
 

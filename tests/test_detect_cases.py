@@ -6,7 +6,8 @@ import pytest
 
 from crawler.parsers import parse_article
 from scheduler.detect import DeletionRule, detect_changes, load_version
-from scheduler.diff import diff_versions, render_json
+from scheduler.diff.compute import diff_versions
+from scheduler.diff.json_format import render_json
 from store.db import open_db
 from store.writes import Fetch, record_page, start_run
 

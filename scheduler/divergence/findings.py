@@ -22,7 +22,8 @@ from difflib import SequenceMatcher
 from typing import Any, Mapping, Sequence
 
 from scheduler.compare import cosmetic_key, is_cosmetic
-from scheduler.diff import CHANGED, DELETED, EQUAL, INSERTED, MOVED, diff_versions
+from scheduler.diff.compute import diff_versions
+from scheduler.diff.model import CHANGED, DELETED, EQUAL, INSERTED, MOVED
 from scheduler.divergence.align import HIGH, LOW, Alignment, align
 from scheduler.divergence.anchors import extract_anchors, is_year
 from store.timestamps import to_datetime

@@ -6,7 +6,7 @@ import shutil
 import textwrap
 from typing import Any, Sequence
 
-from scheduler.diff import safe_terminal
+from scheduler.diff.terminal import safe_terminal
 from scheduler.divergence.align import HIGH, LOW, Alignment
 from scheduler.divergence.findings import EDIT_NOT_PROPAGATED, MISSING_PARAGRAPHS, NUMBER_MISMATCH, Finding
 
