@@ -4,7 +4,8 @@ Pure functions: ``anchors`` (language-neutral anchors, speaker roles), ``align``
 with confidence), ``findings`` (what diverges), ``render`` (side by side). ``store`` keeps the
 `divergences` table in step after each run. Nothing here imports the crawler.
 """
-from scheduler.divergence.align import Alignment, Link, align
+from scheduler.divergence.align import align
 from scheduler.divergence.findings import KINDS, Config, Finding, compare_pair, evaluate_statement
+from scheduler.divergence.links import Alignment, Link
 
 __all__ = ["Alignment", "Link", "align", "KINDS", "Config", "Finding", "compare_pair", "evaluate_statement"]

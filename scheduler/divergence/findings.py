@@ -24,8 +24,9 @@ from typing import Any, Mapping, Sequence
 from scheduler.compare import cosmetic_key, is_cosmetic
 from scheduler.diff.compute import diff_versions
 from scheduler.diff.model import CHANGED, DELETED, EQUAL, INSERTED, MOVED
-from scheduler.divergence.align import HIGH, LOW, Alignment, align
+from scheduler.divergence.align import align
 from scheduler.divergence.anchors import extract_anchors, is_year
+from scheduler.divergence.links import HIGH, LOW, Alignment
 from store.timestamps import to_datetime
 
 MISSING_PARAGRAPHS = "missing_paragraphs"
