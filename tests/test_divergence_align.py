@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 
 from scheduler.divergence.align import align
-from scheduler.divergence.anchors import compare_anchors, extract_anchors, roles_compatible, speaker_role
+from scheduler.divergence.anchors import compare_anchors, extract_anchors
 from scheduler.divergence.links import HIGH
+from scheduler.divergence.roles import roles_compatible, speaker_role
 
 CASES = Path(__file__).parent.parent / "fixtures" / "divergence"
 

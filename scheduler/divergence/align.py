@@ -4,7 +4,8 @@ The evidence is language-neutral:
 
 1. **speaker turns** — a transcript is cut into turns at each speaker label; labels are mapped to
    roles that read the same in every language ("Вопрос"/"Question"/"Frage"/"Pregunta" -> question,
-   "С.В.Лавров"/"Sergey Lavrov"/"Sergej Lawrow" -> the same person by a transliterated surname key).
+   "С.В.Лавров"/"Sergey Lavrov"/"Sergej Lawrow" -> the same person by a transliterated surname key,
+   :mod:`scheduler.divergence.roles`).
    Turns are aligned first (in order, then left-over turns are paired out of order, so reordered
    answers are recognised), then paragraphs inside each pair of turns;
 2. **position and length** — a Gale–Church style dynamic programme over paragraphs (1–1, 1–2, 2–1,
@@ -25,11 +26,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from scheduler.divergence.anchors import QUESTION
 from scheduler.divergence.confidence import score
 from scheduler.divergence.features import Para, prepare
 from scheduler.divergence.links import Alignment, Link
 from scheduler.divergence.paragraph_dp import pair_paragraphs
+from scheduler.divergence.roles import QUESTION
 from scheduler.divergence.turns import align_turns, cut_turns
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Sequence
 
-from scheduler.divergence.anchors import compare_anchors, roles_compatible
+from scheduler.divergence.anchors import compare_anchors
 from scheduler.divergence.costs import length_prob
 from scheduler.divergence.features import Para
 from scheduler.divergence.links import HIGH, Link
+from scheduler.divergence.roles import roles_compatible
 
 Evidence = list[tuple[float, str]]  # (change to the confidence, the reason given for it), in order
 

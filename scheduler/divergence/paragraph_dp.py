@@ -8,9 +8,9 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
-from scheduler.divergence.anchors import roles_compatible
 from scheduler.divergence.costs import INF, MAX_BONUS, PRIOR, ROLE_COST, anchor_cost, length_prob
 from scheduler.divergence.features import Para
+from scheduler.divergence.roles import roles_compatible
 
 
 def _prefix(values: Sequence[int]) -> list[int]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
-from scheduler.divergence.anchors import QUESTION, roles_compatible
 from scheduler.divergence.costs import INF, ROLE_COST, Pool, anchor_cost_of, length_prob, pool
 from scheduler.divergence.features import Para
+from scheduler.divergence.roles import QUESTION, roles_compatible
 
 
 def cut_turns(paras: Sequence[Para], headings: bool = False, questions: bool = False) -> list[list[Para]]:
