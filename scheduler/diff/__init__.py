@@ -8,7 +8,8 @@ Import each name from the module that defines it; the names below are re-exporte
 from scheduler.diff.compute import CHANGE_THRESHOLD, MOVE_THRESHOLD, diff_versions
 from scheduler.diff.html_format import render_html, render_html_page
 from scheduler.diff.json_format import render_json
-from scheduler.diff.model import CHANGED, DELETED, EQUAL, INSERTED, JSON_VERSION, MOVED, Diff, ParagraphOp, Segment, TitleDiff
+from scheduler.diff.model import (CHANGED, DELETED, EQUAL, INSERTED, JSON_VERSION, MOVED, Diff, ParagraphOp, Segment,
+                                  TitleDiff)
 from scheduler.diff.summary import summarize
 from scheduler.diff.terminal import safe_terminal
 from scheduler.diff.text_format import render_text
