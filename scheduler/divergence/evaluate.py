@@ -106,8 +106,8 @@ def sync_statement(db: sqlite_utils.Database, sid: str, findings: list[Finding],
             seen.add(ident)
             if ident in open_rows:
                 if update_divergence(db, open_rows[ident], summary=f.summary, detail=f.detail,
-                                           confidence=f.confidence, version_a=f.version_a, version_b=f.version_b,
-                                           now=stamp):
+                                     confidence=f.confidence, version_a=f.version_a, version_b=f.version_b,
+                                     now=stamp):
                     out.updated += 1
                 continue
             out.opened.append(insert_divergence(
@@ -175,8 +175,7 @@ def record_changes(db: sqlite_utils.Database, opened: Iterable[int] = (), resolv
             la, lb, dkind, summary = row["lang_a"], row["lang_b"], row["kind"], row["summary"]
             text = f"{la}/{lb} {dkind}: {summary}" if kind == "divergence" else f"resolved {la}/{lb} {dkind}: {summary}"
             change_id = insert_divergence_change(db, did, kind, statement_id=row["statement_id"], lang=la,
-                                                       version=row["version_a"], summary=text, run_id=run_id,
-                                                       now=stamp)
+                                                 version=row["version_a"], summary=text, run_id=run_id, now=stamp)
             if change_id is not None:
                 written.append(change_id)
     return written
