@@ -42,7 +42,7 @@ def main() -> int:
     from crawler.settings import crawl_settings
 
     urls = [u for u in open(sys.argv[1], encoding="utf-8").read().split("\n") if u]
-    settings = crawl_settings(db="", run_id=None, delay=0.0, ignore_robots=True)
+    settings = crawl_settings(db="", run_id=None, base_url=urls[0], delay=0.0, ignore_robots=True)
     settings["ITEM_PIPELINES"] = {}
     if "--tuned" not in sys.argv[2:]:
         for key in ("CONCURRENT_ITEMS", "WARN_ON_GENERATOR_RETURN_VALUE", "SPIDER_MIDDLEWARES"):

@@ -1,4 +1,4 @@
-"""Generate a large synthetic mirror of mid.ru in the layout fixtures/server.py serves.
+"""Generate a large synthetic mirror of mid.ru in the layout fixtures/mirror/ serves.
 
     python -m bench.generate --out /tmp/mw-site --statements 20000 [--seed 1] [--new 10] [--edits 50]
                              [--deletes 5] [--big-edits 1000]

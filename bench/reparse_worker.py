@@ -9,7 +9,7 @@ def reparse_share(args: tuple[str, int, int, float]) -> tuple[int, float]:
     from crawler.encoding import decode_html
     from crawler.parsers import ParseError, parse_article
     from store.db import open_db
-    from store.writes import load_source, version_source
+    from store.sources import load_source, version_source
 
     store = open_db(db_path, create=False)
     n = 0

@@ -354,11 +354,12 @@ def s4_reparse(ctx: dict) -> dict:
 
 def s5_detection(ctx: dict) -> dict:
     from scheduler.crawl_process import run_crawl
-    from scheduler.detect import detect_changes, load_version
+    from scheduler.detect import detect_changes
+    from store.versions import load_version
     from scheduler.diff.compute import diff_versions
     from scheduler.diff.text_format import render_text
     from store.db import open_db
-    from store.writes import finish_run
+    from store.runs import finish_run
 
     m, base, db, meta = ctx["mirror"], ctx["base_url"], ctx["full_db"], ctx["meta"]
     m.set_state("edits")
@@ -401,7 +402,7 @@ job_defaults: {all: {}, shell: {}, url: {}, browser: {}}
 
 def s6_urlwatch(ctx: dict) -> dict:
     from bench.generate import generate
-    from fixtures.server import MirrorServer
+    from fixtures.mirror import MirrorServer
 
     urlwatch = ctx["urlwatch"]
     work = ctx["work"] / "s6"
@@ -634,7 +635,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
     from bench.generate import generate
-    from fixtures.server import MirrorServer
+    from fixtures.mirror import MirrorServer
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="mw-bench-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -91,7 +91,7 @@ def _record(sid: int, lang: str, m: dict[str, Any], langs: list[str]) -> dict[st
 
 
 def _fetch(sid: int, lang: str, section: str, outcome: str, status: int, content: int | None = None):
-    from store.writes import Fetch
+    from store.records import Fetch
 
     body = f"<html>{sid} {lang} {content}</html>".encode() if content is not None else None
     return Fetch(url=_url(sid, lang, section), page_type="article",
@@ -107,7 +107,11 @@ def run_sim(work: Path, name: str, cfg: dict, *, days: int, archive: int, seed: 
     from store.db import open_db
     from store.discovery import DiscoveryPolicy, index_pages_not_due, parse_discovery_policy
     from store.recheck import RecheckPolicy, parse_policy, variants_to_recheck
-    from store.writes import Fetch, finish_run, record_fetch, record_page, start_run, transaction
+    from store.fetches import record_fetch
+    from store.records import Fetch
+    from store.pages import record_page
+    from store.runs import finish_run, start_run
+    from store.sql import transaction
 
     rng = random.Random(seed)
     policy = parse_policy(cfg["policy"]) if cfg["policy"] else RecheckPolicy()

@@ -6,7 +6,6 @@ A crash loses at most the uncommitted batch, which the next run simply fetches a
 """
 from __future__ import annotations
 
-import os
 import sqlite3
 import sys
 import time
@@ -16,8 +15,10 @@ from crawler.encoding import decode_html
 from crawler.parsers import ParseError, parse_any_article
 from crawler.spiders.mid import FetchItem, PageItem
 from store.db import open_db
-from store.warc import DEFAULT_MAX_SIZE, ENV_DIR, ENV_MAX_SIZE, WarcArchive, WarcRef, default_warc_dir, parse_size
-from store.writes import record_fetch, record_page, transaction
+from store.warc import DEFAULT_MAX_SIZE, WarcArchive, WarcRef, default_warc_dir, parse_size
+from store.fetches import record_fetch
+from store.pages import record_page
+from store.sql import transaction
 
 BATCH_PAGES = 100
 BATCH_SECONDS = 1.0
@@ -59,10 +60,10 @@ class StorePipeline:
         from scrapy import signals
 
         s = crawler.settings
-        size = s.get("MW_WARC_MAX_SIZE") or os.environ.get(ENV_MAX_SIZE) or DEFAULT_MAX_SIZE
+        size = s.get("MW_WARC_MAX_SIZE")
         pipeline = cls(s.get("MW_DB"), s.getint("MW_RUN_ID") or None, s.getbool("MW_PROGRESS"),
-                       warc_dir=s.get("MW_WARC_DIR") or os.environ.get(ENV_DIR) or None,
-                       warc_max_size=parse_size(size))
+                       warc_dir=s.get("MW_WARC_DIR") or None,
+                       warc_max_size=parse_size(size) if size else DEFAULT_MAX_SIZE)
         # Every response to an article request is archived as it arrives, before the spider sees it.
         crawler.signals.connect(pipeline.response_received, signal=signals.response_received)
         pipeline.crawler = crawler

@@ -20,8 +20,11 @@ from crawler import parsers as _parsers
 from crawler.encoding import decode_html
 from crawler.parsers import PARSER_VERSION, ParseError
 from store.warc import WarcError
-from store.writes import (Source, content_sha256, finish_run, insert_version, load_source, start_run, transaction,
-                          utcnow, version_source)
+from store.runs import finish_run, start_run
+from store.sources import Source, load_source, version_source
+from store.sql import transaction
+from store.timestamps import utcnow
+from store.versions import content_sha256, insert_version
 
 Parser = Callable[[str, str], dict[str, Any]]
 

@@ -6,9 +6,10 @@ from typing import Any
 USER_AGENT = "ministry-watch/0.1 (+https://github.com/ministry-watch/ministry-watch; archive of public MFA statements)"
 
 
-def crawl_settings(*, db: str, run_id: int | None, delay: float = 1.0, ignore_robots: bool = False,
+def crawl_settings(*, db: str, run_id: int | None, base_url: str, delay: float = 1.0, ignore_robots: bool = False,
                    timeout: float = 30.0, retries: int = 3, progress: bool = False,
-                   log_level: str = "WARNING", max_retry_after: float = 120.0) -> dict[str, Any]:
+                   log_level: str = "WARNING", max_retry_after: float = 120.0, warc_dir: str | None = None,
+                   warc_max_size: str | None = None) -> dict[str, Any]:
     """The settings of one crawl; `delay` 0 is for a local mirror only."""
     return {
         "BOT_NAME": "ministry-watch",
@@ -28,6 +29,8 @@ def crawl_settings(*, db: str, run_id: int | None, delay: float = 1.0, ignore_ro
         "RETRY_TIMES": retries,
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
         "DOWNLOADER_MIDDLEWARES": {
+            # First of all: nothing leaves the configured scheme, host and port (robots.txt included).
+            "crawler.boundary.HostBoundaryMiddleware": 50,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middleware.RetryAfterMiddleware": 550,
         },
@@ -41,12 +44,18 @@ def crawl_settings(*, db: str, run_id: int | None, delay: float = 1.0, ignore_ro
         },
         "ITEM_PIPELINES": {"crawler.pipeline.StorePipeline": 300},
         "MW_DB": db,
+        "MW_BASE_URL": base_url,
         "MW_RUN_ID": run_id or 0,
         "MW_PROGRESS": progress,
+        "MW_WARC_DIR": warc_dir,
+        "MW_WARC_MAX_SIZE": warc_max_size,
         "MW_MAX_RETRY_AFTER": max_retry_after,
         # Backoff grows from the politeness delay: 1 s, 2 s, 4 s on the real site; none on a local mirror.
         "MW_RETRY_BACKOFF": delay,
         "TELNETCONSOLE_ENABLED": False,
+        # Scrapy's remote-control endpoint runs code sent to it: never in a crawler.
+        "REMOTE_CONTROL_ENABLED": False,
+        "EXTENSIONS": {"scrapy.extensions.remote_control.RemoteControl": None},
         "LOG_LEVEL": log_level,
         "COOKIES_ENABLED": True,
         "HTTPCACHE_ENABLED": False,

@@ -1,4 +1,4 @@
-"""`crawl serve`, `crawl reparse`, `crawl export`, and the WARC options of the crawling commands.
+"""`crawl serve`, `crawl reparse` and `crawl export`: the evidence archive and the corpus, for other tools.
 
 Re-parsing needs the parsers, so `crawl reparse` runs `python -m crawler reparse` as a child process
 (the scheduler never imports the crawler). Datasette (the `serve` extra) also runs as a child.
@@ -16,57 +16,17 @@ from typing import Any
 
 import click
 
-from store.db import DEFAULT_DB, StoreError, open_db
+from scheduler.cli_options import Date, FatalError, db_option, open_store
 
 INSTALL_HINT = "Datasette is not installed; install the extra with: pip install 'ministry-watch[serve]'"
-
-
-def _open(db: str) -> Any:
-    try:
-        return open_db(db, create=False)
-    except StoreError as exc:
-        raise click.ClickException(str(exc))
 
 
 def datasette_installed() -> bool:
     return importlib.util.find_spec("datasette") is not None
 
 
-def _to_env(name: str) -> Any:
-    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
-        if value is not None:
-            import os
-
-            os.environ[name] = str(value)
-    return callback
-
-
-def _check_size(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    from store.warc import parse_size
-
-    if value is not None:
-        try:
-            parse_size(value)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc))
-        _to_env("MW_WARC_MAX_SIZE")(ctx, param, value)
-    return value
-
-
-def warc_options() -> list[click.Option]:
-    """--warc-dir / --warc-max-size for run, watch and demo. The crawler child reads them from its
-    environment, so they need no place in the crawl options handed to it."""
-    return [
-        click.Option(["--warc-dir"], expose_value=False, callback=_to_env("MW_WARC_DIR"),
-                     type=click.Path(file_okay=False),
-                     help="Where the WARC evidence archive goes (default: <db stem>-warc/ next to the database)."),
-        click.Option(["--warc-max-size"], expose_value=False, callback=_check_size,
-                     help="Start a new WARC file beyond this size (default 100M)."),
-    ]
-
-
 @click.command()
-@click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite database file.")
+@db_option
 @click.option("--port", type=int, default=8001, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on (keep 127.0.0.1 unless you mean to publish the archive).")
@@ -77,8 +37,8 @@ def serve(db: str, port: int, host: str, metadata_out: str | None) -> None:
     from store.meta import datasette_metadata
 
     if not datasette_installed():
-        raise click.ClickException(INSTALL_HINT)
-    store = _open(db)  # brings the schema (views, search index) up to date
+        raise click.UsageError(INSTALL_HINT)
+    store = open_store(db)  # brings the schema (views, search index) up to date
     store.conn.close()
     metadata = datasette_metadata(Path(db).stem)
     with tempfile.TemporaryDirectory(prefix="mw-serve-") as tmp:
@@ -102,7 +62,7 @@ def serve(db: str, port: int, host: str, metadata_out: str | None) -> None:
 
 
 @click.command()
-@click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite database file.")
+@db_option
 @click.option("--statement", "statements", multiple=True, help="Statement id (mid.ru:1974990 or 1974990); repeatable.")
 @click.option("--site", default=None, help="Only statements of this site (e.g. mid.ru).")
 @click.option("--lang", "langs", multiple=True, help="Only these languages; repeatable.")
@@ -112,7 +72,7 @@ def serve(db: str, port: int, host: str, metadata_out: str | None) -> None:
 def reparse(db: str, statements: tuple[str, ...], site: str | None, langs: tuple[str, ...], dry_run: bool,
             history: bool, as_json: bool) -> None:
     """Rebuild versions from the archived pages with the current parsers (no network); report what changed."""
-    _open(db).conn.close()
+    open_store(db, write=True).conn.close()
     args = [sys.executable, "-m", "crawler", "reparse", "--db", db]
     for s in statements:
         args += ["--statement", s]
@@ -125,22 +85,18 @@ def reparse(db: str, statements: tuple[str, ...], site: str | None, langs: tuple
 
 
 @click.command()
-@click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite database file.")
+@db_option
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
-@click.option("--since", default=None, help="Only statements published on/after this date (YYYY-MM-DD).")
+@click.option("--since", type=Date(), default=None, help="Only statements published on/after this date (YYYY-MM-DD).")
 @click.option("--lang", "langs", multiple=True, help="Only these languages; repeatable.")
 @click.option("--with-versions", is_flag=True,
               help="Every version too: a `versions` list per line (jsonl), or one row per version (csv).")
 @click.option("--output", "-o", default="-", show_default=True, help="Output file, or - for standard output.")
 def export(db: str, fmt: str, since: str | None, langs: tuple[str, ...], with_versions: bool, output: str) -> None:
     """Write the corpus (one record per language variant, current text) for other tools."""
-    import re
-
     from store.export import iter_variants, write_csv, write_jsonl
 
-    if since and not re.match(r"^\d{4}-\d{2}-\d{2}$", since):
-        raise click.BadParameter(f"{since!r} is not a date (use YYYY-MM-DD)", param_hint="--since")
-    store = _open(db)
+    store = open_store(db)
     items = iter_variants(store, since=since, with_versions=with_versions, langs=list(langs) or None)
     if output == "-":
         out = sys.stdout
@@ -148,7 +104,7 @@ def export(db: str, fmt: str, since: str | None, langs: tuple[str, ...], with_ve
         try:
             out = open(output, "w", encoding="utf-8", newline="")
         except OSError as exc:
-            raise click.ClickException(f"cannot write {output}: {exc.strerror}")
+            raise FatalError(f"cannot write {output}: {exc.strerror}")
     try:
         n = write_jsonl(items, out) if fmt == "jsonl" else write_csv(items, out, with_versions=with_versions)
     finally:
@@ -157,12 +113,3 @@ def export(db: str, fmt: str, since: str | None, langs: tuple[str, ...], with_ve
     store.conn.close()
     if output != "-":
         click.echo(f"wrote {n} {'rows' if fmt == 'csv' else 'records'} to {output}", err=True)
-
-
-def register(main: click.Group) -> None:
-    """Add serve/reparse/export to the `crawl` group and the WARC options to the crawling commands."""
-    for command in (serve, reparse, export):
-        main.add_command(command)
-    for name in ("run", "watch", "demo"):
-        if name in main.commands:
-            main.commands[name].params.extend(warc_options())

@@ -1,7 +1,11 @@
-"""Work out what changed after a crawl: new, edited, deleted and restored variants, written once to `changes`."""
+"""Work out what changed after a crawl: new, edited, deleted and restored variants, written once to `changes`.
+
+An edit that removes much of a text, or touches an old statement, is reported only once a second fetch shows the
+same text (scheduler/edit_rules.py); a variant returning to an earlier text within the flap window is reported
+once as flapping, and its further flips are counted on that one change.
+"""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -12,10 +16,15 @@ from scheduler.compare import is_cosmetic
 from scheduler.diff.compute import diff_versions
 from scheduler.diff.summary import summarize
 from scheduler.diff.text_format import render_text
-from store.timestamps import to_datetime
-from store.outcomes import OK_OUTCOMES, Outcome, values
-from store.sql import in_list, transaction
-from store.timestamps import utcnow
+from scheduler.edit_rules import EditRules, confirmation_reason, is_flip
+from store.changes import (change_exists, insert_change, last_change_fetch, latest_change, set_summary,
+                           version_change_kinds)
+from store.fetches import first_ok_after, gone_answers_after, last_ok_fetch, same_text_fetched_since
+from store.sql import transaction
+from store.timestamps import parse_timestamp, to_datetime, utcnow
+from store.variants import (all_variants, await_confirmation, clear_confirmation, current_version, set_status,
+                            statement_dates, variant_status, variants_touched)
+from store.versions import earlier_version_with, is_late_translation, load_version, reported_versions
 
 
 @dataclass(frozen=True)
@@ -26,161 +35,181 @@ class DeletionRule:
     span: timedelta = timedelta(hours=6)
 
 
-def load_version(db: sqlite_utils.Database, sid: str, lang: str, version: int) -> dict[str, Any] | None:
-    """One stored version as a dict with parsed paragraphs."""
-    row = db.conn.execute(
-        "SELECT version, title, body, paragraphs, content_sha256, captured_at, rederived, parser_version"
-        " FROM versions WHERE statement_id=? AND lang=? AND version=?", (sid, lang, version)
-    ).fetchone()
-    if row is None:
-        return None
-    keys = ("version", "title", "body", "paragraphs", "content_sha256", "captured_at", "rederived", "parser_version")
-    out = dict(zip(keys, row))
-    out["paragraphs"] = json.loads(out["paragraphs"])
-    return out
-
-
-def detect_changes(db: sqlite_utils.Database, run_id: int | None = None,
-                   rule: DeletionRule = DeletionRule()) -> list[int]:
+def detect_changes(db: sqlite_utils.Database, run_id: int | None = None, rule: DeletionRule = DeletionRule(),
+                   *, edits: EditRules = EditRules(), now: str | None = None) -> list[int]:
     """Detect changes for the variants a run touched (all variants when run_id is None).
 
     Idempotent: every change has a deterministic key, so running it twice writes nothing new.
     Returns the ids of the change rows written now.
     """
-    if run_id is None:
-        targets = db.conn.execute("SELECT statement_id, lang FROM variants ORDER BY statement_id, lang").fetchall()
-    else:
-        # This run's variants, and those of runs that did not end well since the last good one (never
-        # finished, or closed as interrupted after their process died): a crash between writing a version
-        # and detecting its change must delay the change by one run, not until the next re-check.
-        targets = db.conn.execute(
-            "SELECT DISTINCT statement_id, lang FROM fetches WHERE run_id=? AND statement_id IS NOT NULL"
-            " UNION SELECT DISTINCT statement_id, lang FROM versions WHERE run_id=?"
-            " UNION SELECT DISTINCT statement_id, lang FROM versions WHERE run_id IN"
-            " (SELECT id FROM runs WHERE id<>? AND (finished_at IS NULL OR status<>'ok')"
-            "  AND id > coalesce((SELECT max(id) FROM runs WHERE status='ok' AND id<?), 0)) ORDER BY 1, 2",
-            (run_id, run_id, run_id, run_id),
-        ).fetchall()
+    targets = all_variants(db) if run_id is None else variants_touched(db, run_id)
     written: list[int] = []
     for sid, lang in targets:
         with transaction(db):
-            written += _detect_variant(db, sid, lang, run_id, rule)
+            written += _detect_variant(db, sid, lang, run_id, rule, edits, now or utcnow())
     return written
 
 
-def _detect_variant(db: sqlite_utils.Database, sid: str, lang: str, run_id: int | None,
-                    rule: DeletionRule) -> list[int]:
-    conn = db.conn
-    variant = conn.execute("SELECT status FROM variants WHERE statement_id=? AND lang=?", (sid, lang)).fetchone()
-    if variant is None:
+def _detect_variant(db: sqlite_utils.Database, sid: str, lang: str, run_id: int | None, rule: DeletionRule,
+                    edits: EditRules, now: str) -> list[int]:
+    status = variant_status(db, sid, lang)
+    if status is None:
         return []  # a page we never had content for: nothing can have changed
-    status = variant[0]
     written: list[int] = []
-
-    # 1. Restored: a deleted variant answers with content again.
     if status == "deleted":
-        last_deletion = conn.execute(
-            "SELECT key FROM changes WHERE statement_id=? AND lang=? AND kind='deleted' ORDER BY id DESC LIMIT 1",
-            (sid, lang),
-        ).fetchone()
-        since_fetch = int(last_deletion[0].rsplit(":", 1)[1]) if last_deletion else 0
-        marks, oks = in_list(values(OK_OUTCOMES))
-        ok = conn.execute(
-            f"SELECT id, fetched_at FROM fetches WHERE statement_id=? AND lang=? AND page_type='article'"
-            f" AND id>? AND outcome IN {marks} ORDER BY id LIMIT 1", (sid, lang, since_fetch, *oks)
-        ).fetchone()
-        if ok:
-            current = conn.execute("SELECT current_version FROM variants WHERE statement_id=? AND lang=?",
-                                   (sid, lang)).fetchone()[0]
-            written += _insert_change(
-                db, key=f"restored:{sid}:{lang}:{ok[0]}", sid=sid, lang=lang, kind="restored",
-                from_version=current, to_version=current, run_id=run_id,
-                summary=f"restored: the page answers again ({lang})", diff=None)
-            _set_status(db, sid, lang, "active")
-            status = "active"
+        restored, written = _restored(db, sid, lang, run_id, now)
+        status = "active" if restored else status
+    written += _Versions(db, sid, lang, run_id, edits, now).report()
+    if status == "active":
+        written += _deleted(db, sid, lang, run_id, rule, now)
+    return written
 
-    # 2. New and edited: every version not yet reported (re-derived versions are parser upgrades, not edits).
-    versions = conn.execute(
-        "SELECT version FROM versions WHERE statement_id=? AND lang=? AND rederived=0 ORDER BY version", (sid, lang)
-    ).fetchall()
-    for (number,) in versions:
-        key = f"version:{sid}:{lang}:{number}"
-        if conn.execute("SELECT 1 FROM changes WHERE key=?", (key,)).fetchone():
-            continue
-        new = load_version(db, sid, lang, number)
-        assert new is not None
-        if number == 1:
-            # A variant of a statement we already had in an earlier run is a translation appearing later.
-            earlier = conn.execute(
-                "SELECT 1 FROM versions o, versions me WHERE me.statement_id=? AND me.lang=? AND me.version=1"
-                " AND o.statement_id=me.statement_id AND o.lang<>me.lang AND o.run_id < me.run_id LIMIT 1",
-                (sid, lang),
-            ).fetchone()
-            summary = (f"new translation ({lang}): {new['title']}" if earlier
-                       else f"new statement ({lang}): {new['title']}")
-            written += _insert_change(db, key=key, sid=sid, lang=lang, kind="new", from_version=None,
-                                      to_version=1, run_id=run_id, summary=summary, diff=None)
-            continue
-        old = load_version(db, sid, lang, number - 1)
+
+def _restored(db: sqlite_utils.Database, sid: str, lang: str, run_id: int | None,
+              now: str) -> tuple[bool, list[int]]:
+    """A deleted variant that answers with content again is restored: (whether it is, the change written)."""
+    ok = first_ok_after(db, sid, lang, last_change_fetch(db, sid, lang, "deleted") or 0)
+    if ok is None:
+        return False, []
+    current = current_version(db, sid, lang)
+    written = insert_change(db, key=f"restored:{sid}:{lang}:{ok}", sid=sid, lang=lang, kind="restored",
+                            from_version=current, to_version=current, run_id=run_id,
+                            summary=f"restored: the page answers again ({lang})", diff=None, now=now, fetch_id=ok)
+    set_status(db, sid, lang, "active", now)
+    return True, written
+
+
+class _Versions:
+    """Report a variant's versions that have no change yet (re-derived versions are parser upgrades, not edits)."""
+
+    def __init__(self, db: sqlite_utils.Database, sid: str, lang: str, run_id: int | None, rules: EditRules,
+                 now: str) -> None:
+        self.db, self.sid, self.lang, self.run_id, self.rules, self.now = db, sid, lang, run_id, rules, now
+        self.kinds = version_change_kinds(db, sid, lang)
+        self.current = current_version(db, sid, lang)
+
+    def report(self) -> list[int]:
+        written: list[int] = []
+        for number in reported_versions(self.db, self.sid, self.lang):
+            if number in self.kinds:
+                continue
+            new = load_version(self.db, self.sid, self.lang, number)
+            assert new is not None
+            if number == 1:
+                written += self._new(new)
+                continue
+            outcome = self._flip(number, new)
+            if outcome is None:
+                outcome = self._edit(number, new)
+            if outcome is None:
+                break   # held for confirmation: the later versions wait behind it
+            written += outcome
+        return written
+
+    def _insert(self, number: int, kind: str, summary: str, *, base: int | None, diff: str | None = None,
+                cosmetic: bool = False) -> list[int]:
+        self.kinds[number] = kind
+        return insert_change(self.db, key=f"version:{self.sid}:{self.lang}:{number}", sid=self.sid, lang=self.lang,
+                             kind=kind, from_version=base, to_version=number, run_id=self.run_id, summary=summary,
+                             diff=diff, cosmetic=cosmetic, now=self.now)
+
+    def _new(self, new: dict[str, Any]) -> list[int]:
+        # A variant of a statement we already had in an earlier run is a translation appearing later.
+        what = "new translation" if is_late_translation(self.db, self.sid, self.lang) else "new statement"
+        return self._insert(1, "new", f"{what} ({self.lang}): {new['title']}", base=None)
+
+    def _base(self, number: int) -> int:
+        """The version an edit is compared with: the latest earlier one that was not superseded unconfirmed."""
+        base = number - 1
+        while base > 1 and self.kinds.get(base) == "unconfirmed":
+            base -= 1
+        return base
+
+    def _flip(self, number: int, new: dict[str, Any]) -> list[int] | None:
+        """A return to an earlier text whose replacement lasted under the flap window: one flapping change,
+        then every further flip counted on it. None when this version is not a flip."""
+        earlier = earlier_version_with(self.db, self.sid, self.lang, number - 1, new["content_sha256"])
+        if earlier is None:
+            return None
+        replaced = load_version(self.db, self.sid, self.lang, earlier + 1)
+        if replaced is None or not is_flip(self.rules, replaced_at=to_datetime(replaced["captured_at"]),
+                                           back_at=to_datetime(new["captured_at"])):
+            return None
+        previous = load_version(self.db, self.sid, self.lang, number - 1)
+        open_flapping = latest_change(self.db, self.sid, self.lang, "flapping")
+        if (open_flapping is not None and previous is not None and self.kinds.get(number - 1) in ("flapping", "flip")
+                and is_flip(self.rules, replaced_at=to_datetime(previous["captured_at"]),
+                            back_at=to_datetime(new["captured_at"]))):
+            flips = 1 + sum(1 for k in self.kinds.values() if k == "flip") - self._flips_before(open_flapping)
+            set_summary(self.db, open_flapping["id"], _flapping_summary(self._first_of(open_flapping), number,
+                                                                         flips + 1, new["captured_at"]))
+            return self._insert(number, "flip", f"flip {flips + 1} of the flapping reported as change "
+                                f"{open_flapping['id']}: back to the text of version {earlier}", base=number - 1)
+        clear_confirmation(self.db, self.sid, self.lang)
+        return self._insert(number, "flapping", _flapping_summary(earlier, number, 1, new["captured_at"]),
+                            base=number - 1)
+
+    def _first_of(self, flapping: dict[str, Any]) -> int:
+        """The earliest version a flapping change involves: the one its first flip returned to."""
+        back = load_version(self.db, self.sid, self.lang, flapping["to_version"])
+        first = back and earlier_version_with(self.db, self.sid, self.lang, flapping["to_version"] - 1,
+                                              back["content_sha256"])
+        return first or flapping["from_version"]
+
+    def _flips_before(self, flapping: dict[str, Any]) -> int:
+        return sum(1 for v, k in self.kinds.items() if k == "flip" and v < flapping["to_version"])
+
+    def _edit(self, number: int, new: dict[str, Any]) -> list[int] | None:
+        """An edit: reported now, held for a confirming fetch (None), or given up when superseded unconfirmed."""
+        base = self._base(number)
+        old = load_version(self.db, self.sid, self.lang, base)
         assert old is not None
         diff = diff_versions(old, new)
+        reason = self._confirmation_reason(diff, new)
+        confirmed = ""
+        if reason is not None:
+            if number != self.current:
+                return self._insert(number, "unconfirmed", f"not confirmed: version {number + 1} followed before"
+                                    f" a second fetch could show this text again ({reason})", base=base)
+            since = (to_datetime(new["captured_at"]) + self.rules.confirm_delay).isoformat()
+            if not same_text_fetched_since(self.db, self.sid, self.lang, since):
+                await_confirmation(self.db, self.sid, self.lang, number, since)
+                return None
+            confirmed = f" (confirmed by a second fetch: {reason})"
+        clear_confirmation(self.db, self.sid, self.lang)
         summary = summarize(diff)
-        earlier = conn.execute(
-            "SELECT max(version) FROM versions WHERE statement_id=? AND lang=? AND version<? AND content_sha256=?",
-            (sid, lang, number - 1, new["content_sha256"]),
-        ).fetchone()[0]
+        earlier = earlier_version_with(self.db, self.sid, self.lang, number - 1, new["content_sha256"])
         if earlier is not None:
-            # A -> B -> A: say so, instead of reporting two unrelated edits.
-            summary = f"flapping: reverted to the text of version {earlier}; {summary}"
+            summary = f"reverted to the text of version {earlier}; {summary}"
         cosmetic = is_cosmetic(old, new)
         if cosmetic:
             summary = f"cosmetic only: {summary}"
-        written += _insert_change(db, key=key, sid=sid, lang=lang, kind="edited", from_version=number - 1,
-                                  to_version=number, run_id=run_id, summary=summary,
-                                  diff=render_text(diff), cosmetic=cosmetic)
+        return self._insert(number, "edited", summary + confirmed, base=base, diff=render_text(diff),
+                            cosmetic=cosmetic)
 
-    # 3. Deleted: enough 'gone' answers since the last good one, spread over enough time.
-    if status == "active":
-        marks, oks = in_list(values(OK_OUTCOMES))
-        last_ok = conn.execute(
-            f"SELECT coalesce(max(id), 0) FROM fetches WHERE statement_id=? AND lang=? AND page_type='article'"
-            f" AND outcome IN {marks}", (sid, lang, *oks)
-        ).fetchone()[0]
-        last_restore = conn.execute(
-            "SELECT key FROM changes WHERE statement_id=? AND lang=? AND kind='restored' ORDER BY id DESC LIMIT 1",
-            (sid, lang)).fetchone()
-        floor = max(last_ok, int(last_restore[0].rsplit(":", 1)[1]) if last_restore else 0)
-        gone = conn.execute(
-            "SELECT id, fetched_at, http_status, error FROM fetches WHERE statement_id=? AND lang=?"
-            " AND page_type='article' AND id>? AND outcome=? ORDER BY id", (sid, lang, floor, Outcome.GONE.value)
-        ).fetchall()
-        if len(gone) >= rule.checks and to_datetime(gone[-1][1]) - to_datetime(gone[0][1]) >= rule.span:
-            current = conn.execute("SELECT current_version FROM variants WHERE statement_id=? AND lang=?",
-                                   (sid, lang)).fetchone()[0]
-            how = f"HTTP {gone[-1][2]}" if gone[-1][2] and gone[-1][2] in (404, 410) else (gone[-1][3] or "gone")
-            summary = (f"deleted ({lang}): {how} on {len(gone)} checks from {gone[0][1]} to {gone[-1][1]}")
-            written += _insert_change(db, key=f"deleted:{sid}:{lang}:{gone[0][0]}", sid=sid, lang=lang,
-                                      kind="deleted", from_version=current, to_version=None, run_id=run_id,
-                                      summary=summary, diff=None)
-            _set_status(db, sid, lang, "deleted")
+    def _confirmation_reason(self, diff: Any, new: dict[str, Any]) -> str | None:
+        published, first_seen = statement_dates(self.db, self.sid)
+        return confirmation_reason(self.rules, diff, captured=to_datetime(new["captured_at"]),
+                                   published=parse_timestamp(published) or parse_timestamp(first_seen))
+
+
+def _flapping_summary(first: int, last: int, flips: int, at: str) -> str:
+    return (f"flapping: the page keeps returning to earlier text (versions {first} to {last},"
+            f" {flips} flip{'s' if flips != 1 else ''}, the last at {at})")
+
+
+def _deleted(db: sqlite_utils.Database, sid: str, lang: str, run_id: int | None, rule: DeletionRule,
+             now: str) -> list[int]:
+    """Deleted: enough 'gone' answers since the last good one, spread over enough time."""
+    floor = max(last_ok_fetch(db, sid, lang), last_change_fetch(db, sid, lang, "restored") or 0)
+    gone = gone_answers_after(db, sid, lang, floor)
+    if len(gone) < rule.checks or to_datetime(gone[-1].fetched_at) - to_datetime(gone[0].fetched_at) < rule.span:
+        return []
+    last = gone[-1]
+    how = f"HTTP {last.http_status}" if last.http_status in (404, 410) else (last.error or "gone")
+    summary = f"deleted ({lang}): {how} on {len(gone)} checks from {gone[0].fetched_at} to {last.fetched_at}"
+    written = insert_change(db, key=f"deleted:{sid}:{lang}:{gone[0].fetch_id}", sid=sid, lang=lang, kind="deleted",
+                            from_version=current_version(db, sid, lang), to_version=None, run_id=run_id,
+                            summary=summary, diff=None, now=now, fetch_id=gone[0].fetch_id)
+    set_status(db, sid, lang, "deleted", now)
     return written
-
-
-def _insert_change(db: sqlite_utils.Database, *, key: str, sid: str, lang: str, kind: str,
-                   from_version: int | None, to_version: int | None, run_id: int | None, summary: str,
-                   diff: str | None, cosmetic: bool = False) -> list[int]:
-    cur = db.conn.execute(
-        "INSERT OR IGNORE INTO changes (key, statement_id, lang, kind, cosmetic, from_version, to_version,"
-        " detected_at, run_id, summary, diff) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (key, sid, lang, kind, int(cosmetic), from_version, to_version, utcnow(), run_id, summary, diff),
-    )
-    return [int(cur.lastrowid)] if cur.rowcount else []
-
-
-def _set_status(db: sqlite_utils.Database, sid: str, lang: str, status: str) -> None:
-    # A deletion or a restore is a change: the re-check policy watches the variant closely again.
-    db.conn.execute("UPDATE variants SET status=?, last_changed_at=? WHERE statement_id=? AND lang=?",
-                    (status, utcnow(), sid, lang))
-    live = db.conn.execute("SELECT count(*) FROM variants WHERE statement_id=? AND status='active'",
-                           (sid,)).fetchone()[0]
-    db.conn.execute("UPDATE statements SET status=? WHERE id=?", ("active" if live else "deleted", sid))

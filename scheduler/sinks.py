@@ -10,10 +10,12 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
-from scheduler.detect import load_version
 from scheduler.diff.compute import diff_versions
 from scheduler.diff.html_format import render_html
-from store.writes import transaction, utcnow
+from store.changes import change_rows
+from store.emissions import record_deliveries
+from store.timestamps import utcnow
+from store.versions import load_version
 
 
 class SinkError(Exception):
@@ -24,17 +26,6 @@ class Sink(Protocol):
     name: str
 
     def send(self, changes: list[dict[str, Any]]) -> None: ...
-
-
-def change_rows(db: sqlite_utils.Database, where: str = "1", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-    """Changes joined with their variant's title and url, oldest first."""
-    cur = db.conn.execute(
-        "SELECT c.id, c.statement_id, c.lang, c.kind, c.cosmetic, c.from_version, c.to_version, c.detected_at,"
-        " c.run_id, c.summary, c.diff, c.emitted_at, v.title, v.url FROM changes c"
-        " LEFT JOIN variants v ON v.statement_id=c.statement_id AND v.lang=c.lang"
-        f" WHERE {where} ORDER BY c.id", params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 def with_html_diff(db: sqlite_utils.Database, change: dict[str, Any]) -> dict[str, Any]:
@@ -113,7 +104,7 @@ class AtomSink:
     def send(self, changes: list[dict[str, Any]]) -> None:
         from scheduler.feed import build_atom_feed
 
-        latest = change_rows(self.db, "c.id IN (SELECT id FROM changes ORDER BY id DESC LIMIT ?)", (self.keep,))
+        latest = change_rows(self.db, newest=self.keep)
         entries = [with_html_diff(self.db, c) for c in latest]
         data = build_atom_feed(entries, feed_id="tag:ministry-watch,2026:changes",
                                title="ministry-watch: changes to mid.ru statements",
@@ -155,21 +146,27 @@ class AppriseSink:
                 raise SinkError(f"Apprise could not deliver change {change['id']}")
 
 
-def emit(db: sqlite_utils.Database, sinks: list[Any]) -> dict[str, int]:
+def make_sinks(db: sqlite_utils.Database, *, atom: str | None = None, jsonl: str | None = None,
+               notify: tuple[str, ...] = ()) -> list[Any]:
+    """The sinks a cycle delivers to; SinkError for one that cannot be set up (e.g. Apprise missing)."""
+    sinks: list[Any] = []
+    if atom:
+        sinks.append(AtomSink(Path(atom), db))
+    if jsonl:
+        sinks.append(JsonlSink(Path(jsonl)))
+    sinks += [AppriseSink(url) for url in notify]
+    return sinks
+
+
+def emit(db: sqlite_utils.Database, sinks: list[Any], *, now: str | None = None) -> dict[str, int]:
     """Send every change a sink has not had yet; record each delivery, so it happens once per sink."""
     sent: dict[str, int] = {}
     for sink in sinks:
-        pending = change_rows(
-            db, "NOT EXISTS (SELECT 1 FROM emissions e WHERE e.change_id=c.id AND e.sink=?)", (sink.name,))
+        pending = change_rows(db, not_sent_to=sink.name)
         if not pending:
             sent[sink.name] = 0
             continue
         sink.send([with_html_diff(db, c) if isinstance(sink, AtomSink) else c for c in pending])
-        now = utcnow()
-        with transaction(db):
-            db.conn.executemany("INSERT OR IGNORE INTO emissions (change_id, sink, emitted_at) VALUES (?,?,?)",
-                                [(c["id"], sink.name, now) for c in pending])
-            db.conn.executemany("UPDATE changes SET emitted_at=coalesce(emitted_at, ?) WHERE id=?",
-                                [(now, c["id"]) for c in pending])
+        record_deliveries(db, sink.name, [c["id"] for c in pending], now or utcnow())
         sent[sink.name] = len(pending)
     return sent

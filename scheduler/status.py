@@ -5,6 +5,9 @@ from typing import Any
 
 import sqlite_utils
 
+from store.runs import finished_run_pages, last_runs
+from store.variants import archive_counts, awaiting_confirmation, awaiting_deletion, failing_variants
+
 
 def _table(rows: list[list[Any]], header: list[str]) -> str:
     cells = [header] + [["" if v is None else str(v) for v in row] for row in rows]
@@ -50,47 +53,38 @@ def _discovery_lines(db: sqlite_utils.Database) -> list[str]:
 
 def render_status(db: sqlite_utils.Database, *, n_runs: int = 10, failing_after: int = 3) -> str:
     """A plain-text status report."""
-    q = db.conn.execute
-    out: list[str] = []
-    runs = q("SELECT id, command, status, started_at, finished_at, pages_fetched, versions_new, edited, deleted,"
-             " restored, errors, challenge_pages, robots_skipped, message FROM runs ORDER BY id DESC LIMIT ?",
-             (n_runs,)).fetchall()
-    out.append("Last runs")
-    out.append(_table([list(r) for r in runs], ["run", "cmd", "status", "started", "finished", "pages",
-                                                "versions", "edited", "deleted", "restored", "errors",
-                                                "challenges", "robots", "note"]) if runs else "  (no runs yet)")
-    stmts = dict(q("SELECT status, count(*) FROM statements GROUP BY status").fetchall())
-    by_lang = q("SELECT lang, count(*), sum(status='deleted') FROM variants GROUP BY lang ORDER BY count(*) DESC").fetchall()
-    versions = q("SELECT count(*) FROM versions").fetchone()[0]
-    out.append("")
-    out.append(f"Archive: {stmts.get('active', 0)} active and {stmts.get('deleted', 0)} deleted statements, "
-               f"{versions} versions")
-    if by_lang:
-        out.append("  variants by language: " + ", ".join(f"{l} {n}" + (f" ({d} deleted)" if d else "")
-                                                      for l, n, d in by_lang))
+    out: list[str] = ["Last runs"]
+    runs = last_runs(db, n_runs)
+    out.append(_table([list(r.values()) for r in runs],
+                      ["run", "cmd", "status", "started", "finished", "pages", "versions", "edited", "deleted",
+                       "restored", "errors", "challenges", "robots", "note"]) if runs else "  (no runs yet)")
+    counts = archive_counts(db)
+    stmts = counts["statements"]
+    out += ["", f"Archive: {stmts.get('active', 0)} active and {stmts.get('deleted', 0)} deleted statements, "
+                f"{counts['versions']} versions"]
+    if counts["by_lang"]:
+        out.append("  variants by language: " + ", ".join(f"{lang} {n}" + (f" ({d} deleted)" if d else "")
+                                                      for lang, n, d in counts["by_lang"]))
     out += _due_lines(db)
     out += _discovery_lines(db)
-    pending = q("SELECT statement_id, lang, last_checked_at FROM variants WHERE status='active' AND last_outcome='gone'"
-                " ORDER BY last_checked_at").fetchall()
+    held = awaiting_confirmation(db)
+    if held:
+        out += ["", f"Edits pending, awaiting a confirming fetch ({len(held)}):"]
+        out += [f"  {sid} [{lang}] version {v}: to be fetched again from {after}" for sid, lang, v, after in held[:20]]
+    pending = awaiting_deletion(db)
     if pending:
-        out.append("")
-        out.append(f"Possibly deleted, awaiting confirmation ({len(pending)}):")
+        out += ["", f"Possibly deleted, awaiting confirmation ({len(pending)}):"]
         out += [f"  {sid} [{lang}] last answered 'gone' at {ts}" for sid, lang, ts in pending[:20]]
-    failing = q("SELECT statement_id, lang, failures, last_outcome, last_checked_at FROM variants"
-                " WHERE failures >= ? ORDER BY failures DESC LIMIT 20", (failing_after,)).fetchall()
+    failing = failing_variants(db, failing_after)
     if failing:
-        out.append("")
-        out.append("Failing repeatedly:")
+        out += ["", "Failing repeatedly:"]
         out += [f"  {sid} [{lang}] {n} checks in a row: {outcome} (last {ts})" for sid, lang, n, outcome, ts in failing]
     # The anti-bot page answering whole runs: reported once, as a streak, not per run.
     streak = 0
-    for (challenges, pages) in q("SELECT challenge_pages, pages_fetched FROM runs WHERE finished_at IS NOT NULL"
-                                 " ORDER BY id DESC LIMIT 50").fetchall():
-        if pages and challenges >= pages:
-            streak += 1
-        else:
+    for challenges, pages in finished_run_pages(db):
+        if not (pages and challenges >= pages):
             break
+        streak += 1
     if streak:
-        out.append("")
-        out.append(f"The site answered only the anti-bot page in the last {streak} run(s).")
+        out += ["", f"The site answered only the anti-bot page in the last {streak} run(s)."]
     return "\n".join(out)

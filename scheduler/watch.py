@@ -7,10 +7,14 @@ import os
 import signal
 import sys
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
 import click
+
+from scheduler.cycle import CycleError, CycleSettings, run_cycle
+from store.exit_codes import ExitCode
 
 log = logging.getLogger("ministry-watch.watch")
 
@@ -72,10 +76,9 @@ def make_trigger(every: str | None, cron: str | None) -> Any:
 class Watcher:
     """Runs cycles; a cycle that crashes is logged and the next one runs normally."""
 
-    def __init__(self, db_path: str, params: dict[str, Any], time_limit: float | None) -> None:
+    def __init__(self, db_path: str, settings: CycleSettings) -> None:
         self.db_path = db_path
-        self.params = params
-        self.time_limit = time_limit
+        self.settings = settings
         self.stopping = threading.Event()
         self.idle = threading.Event()
         self.idle.set()
@@ -84,13 +87,11 @@ class Watcher:
         self.last_exit = 0   # exit status of the last cycle (0: it ran and closed its run)
 
     def cycle(self) -> None:
-        from scheduler.cli import crawl_once
-
         if self.stopping.is_set():
             return
         self.idle.clear()
         try:
-            self._cycle(crawl_once)
+            self._cycle()
         finally:
             self.idle.set()
 
@@ -106,19 +107,24 @@ class Watcher:
                 log.warning("the site answers with content again after %d anti-bot cycles", self.challenge_streak)
             self.challenge_streak = 0
 
-    def _cycle(self, crawl_once: Any) -> None:
+    def _cycle(self) -> None:
         self.cycles += 1
         try:
-            row = crawl_once(self.db_path, self.params, command_name="watch", time_limit=self.time_limit)
-        except SystemExit as exc:
-            log.error("cycle %d: the crawl could not start (exit %s)", self.cycles, exc.code)
-            self.last_exit = exc.code if isinstance(exc.code, int) and exc.code else 3
+            result = run_cycle(self.db_path, self.settings, command="watch")
+        except CycleError as exc:
+            log.error("cycle %d: the crawl could not run: %s (exit %s)", self.cycles, exc or "see above",
+                      int(exc.exit_code))
+            self.last_exit = int(exc.exit_code) or ExitCode.FATAL
             return
         except Exception as exc:  # a bad cycle must not stop months of monitoring
             log.exception("cycle %d failed: %s", self.cycles, exc)
-            self.last_exit = 1
+            self.last_exit = ExitCode.CRASH
             return
-        self.last_exit = row.get("returncode") or 0
+        row = result.run
+        for warning in result.warnings:
+            log.warning("cycle %d: %s", self.cycles, warning)
+        # A cycle stopped by a signal is how `watch` is meant to end (systemd, Ctrl-C): not a failure.
+        self.last_exit = ExitCode.OK if result.exit_code == ExitCode.INTERRUPTED else result.exit_code
         self._watch_challenges(row)
         log.info("cycle %d: run %d %s: %d pages, %d new versions, %d edited, %d deleted, %d restored, "
                  "%d errors, %d challenge pages", self.cycles, row["id"], row["status"], row["pages_fetched"],
@@ -133,39 +139,44 @@ def _only_challenges(row: dict[str, Any]) -> bool:
     return bool(row.get("pages_fetched")) and row.get("challenge_pages", 0) >= row["pages_fetched"]
 
 
-def run_watch(db_path: str, params: dict[str, Any], *, every: str | None, cron: str | None, once: bool,
-              time_limit: float | None) -> int:
-    """Take the lock, then run once or on the schedule until SIGTERM/SIGINT. Returns the exit code."""
+def build_scheduler(watcher: Any, trigger: Any, *, first_run: datetime | None = None) -> Any:
+    """The APScheduler that runs the watcher's cycles: one at a time, missed runs coalesced into one (a sleeping
+    laptop), the first at once (or at `first_run`)."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    from scheduler import crawl_process
+    scheduler = BlockingScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
+    scheduler.add_job(watcher.cycle, trigger, id="cycle", next_run_time=first_run or datetime.now(timezone.utc))
+    return scheduler
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+
+def run_watch(db_path: str, settings: CycleSettings, *, trigger: Any | None) -> int:
+    """Take the lock, then run once (no trigger) or on the trigger until SIGTERM/SIGINT; the exit status."""
+    from scheduler import crawl_process
     from store.db import StoreError, open_db
 
-    trigger = None if once else make_trigger(every, cron)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     # A database that cannot be used (corrupt, newer schema, not writable) will not heal by waiting.
     try:
         open_db(db_path).conn.close()
     except StoreError as exc:
         click.echo(f"error: {exc}", err=True)
-        return 3
+        return ExitCode.FATAL
     lock = WatchLock(db_path)
     try:
         lock.acquire()
     except AlreadyRunning as exc:
         click.echo(f"error: {exc} ({db_path})", err=True)
-        return 4
+        return ExitCode.ALREADY_RUNNING
     except OSError as exc:
         click.echo(f"error: cannot create the lock file {lock.path}: {exc.strerror}", err=True)
-        return 3
-    watcher = Watcher(db_path, params, time_limit)
+        return ExitCode.FATAL
+    watcher = Watcher(db_path, settings)
     try:
-        if once:
+        if trigger is None:
+            crawl_process.stop_on_signals()
             watcher.cycle()
             return watcher.last_exit
-        scheduler = BlockingScheduler(job_defaults={"coalesce": True, "max_instances": 1,
-                                                    "misfire_grace_time": 3600})
+        scheduler = build_scheduler(watcher, trigger)
 
         def stop(signum: int, frame: Any) -> None:
             log.info("signal %d: finishing the current step and stopping", signum)
@@ -175,13 +186,11 @@ def run_watch(db_path: str, params: dict[str, Any], *, every: str | None, cron: 
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        from datetime import datetime, timezone
-
-        scheduler.add_job(watcher.cycle, trigger, id="cycle", next_run_time=datetime.now(timezone.utc))
-        log.info("watching %s (%s); next cycles per %s", params.get("base_url"), db_path, trigger)
+        log.info("watching %s (%s); next cycles per %s", settings.crawl.get("base_url") or settings.crawl.get("site"),
+                 db_path, trigger)
         scheduler.start()
         # shutdown(wait=False) returns at once; wait for the cycle in flight to close its run cleanly.
         watcher.idle.wait(timeout=300)
-        return 0
+        return ExitCode.OK
     finally:
         lock.release()

@@ -43,6 +43,7 @@ class CrawlRequest:
     verbose: int = 0                         # 0 warnings, 1 info, 2 debug (Scrapy's log)
     warc_dir: str | None = None              # default <db stem>-warc/ next to the database
     warc_max_size: str | None = None         # e.g. 100M (default), 1G
+    parent_pid: int | None = None            # the process that started the crawl: the crawl stops when it dies
 
     @property
     def target(self) -> str:
@@ -166,7 +167,7 @@ def _coerce(name: str, value: Any) -> Any:
                 isinstance(v, int) and not isinstance(v, bool) for v in value):
             raise TypeError(name)
         return (value[0], value[1])
-    if name == "max_requests":
+    if name in ("max_requests", "parent_pid"):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise TypeError(name)
         return value

@@ -1,403 +1,145 @@
-"""Open the ministry-watch SQLite database and bring its schema up to date by numbered migrations."""
+"""Open the ministry-watch database: make sure it is ours and not newer, bring its schema up to date, or open it read-only."""
 from __future__ import annotations
 
 import os
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlite_utils
 
+from store.migrations import MIGRATIONS
+
 DEFAULT_DB = "ministry-watch.db"
+SCHEMA_VERSION = len(MIGRATIONS)
+# PRAGMA application_id of every ministry-watch database ("MWat"): a file with another id is another
+# program's, and is never touched. Databases from before it was set have 0 and ministry-watch's tables.
+APPLICATION_ID = 0x4D576174
+_OUR_TABLES = frozenset({"runs", "statements", "variants", "versions", "fetches", "changes"})
 
 
 class StoreError(Exception):
-    """A database problem the user must fix (unreadable file, newer schema, not writable)."""
+    """A database problem the user must fix (unreadable file, foreign or newer database, not writable)."""
 
 
-# Each entry is one migration; PRAGMA user_version records how many have been applied.
-# Never edit a released migration: append a new one.
-MIGRATIONS: list[str] = [
-    # 1: the foundation schema
-    """
-    CREATE TABLE runs (
-        id INTEGER PRIMARY KEY,
-        started_at TEXT NOT NULL,
-        finished_at TEXT,
-        status TEXT NOT NULL DEFAULT 'running',   -- running | ok | failed | interrupted
-        command TEXT,                              -- run | watch | demo
-        base_url TEXT,
-        options TEXT,                              -- JSON of the crawl options
-        pages_fetched INTEGER NOT NULL DEFAULT 0,
-        bytes_fetched INTEGER NOT NULL DEFAULT 0,
-        not_modified INTEGER NOT NULL DEFAULT 0,
-        statements_new INTEGER NOT NULL DEFAULT 0,
-        variants_new INTEGER NOT NULL DEFAULT 0,
-        versions_new INTEGER NOT NULL DEFAULT 0,
-        edited INTEGER NOT NULL DEFAULT 0,
-        deleted INTEGER NOT NULL DEFAULT 0,
-        restored INTEGER NOT NULL DEFAULT 0,
-        errors INTEGER NOT NULL DEFAULT 0,
-        challenge_pages INTEGER NOT NULL DEFAULT 0,
-        robots_skipped INTEGER NOT NULL DEFAULT 0,
-        message TEXT
-    );
-    CREATE TABLE statements (
-        id TEXT PRIMARY KEY,                       -- 'mid.ru:<numeric id>'
-        site TEXT NOT NULL,
-        source_id INTEGER NOT NULL,
-        section TEXT,
-        kind TEXT,
-        published_at TEXT,
-        document_number TEXT,
-        first_seen_at TEXT NOT NULL,
-        last_seen_at TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'active'      -- active | deleted
-    );
-    CREATE TABLE raw_responses (
-        id INTEGER PRIMARY KEY,
-        sha256 TEXT NOT NULL UNIQUE,               -- of the raw body bytes
-        url TEXT NOT NULL,
-        http_status INTEGER,
-        headers TEXT,                              -- JSON
-        body BLOB NOT NULL,                        -- zlib-compressed raw body
-        fetched_at TEXT NOT NULL
-    );
-    CREATE TABLE variants (
-        statement_id TEXT NOT NULL REFERENCES statements(id),
-        lang TEXT NOT NULL,
-        url TEXT NOT NULL,
-        title TEXT,
-        current_version INTEGER,
-        content_sha256 TEXT,
-        first_seen_at TEXT NOT NULL,
-        last_checked_at TEXT,
-        last_ok_at TEXT,
-        last_changed_at TEXT,
-        status TEXT NOT NULL DEFAULT 'active',     -- active | deleted
-        etag TEXT,
-        last_modified TEXT,
-        last_outcome TEXT,
-        failures INTEGER NOT NULL DEFAULT 0,       -- consecutive transient failures
-        PRIMARY KEY (statement_id, lang)
-    );
-    CREATE TABLE versions (
-        statement_id TEXT NOT NULL,
-        lang TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        title TEXT NOT NULL,
-        body TEXT NOT NULL,
-        paragraphs TEXT NOT NULL,                  -- JSON list of {speaker, text}
-        content_sha256 TEXT NOT NULL,
-        published_at TEXT,
-        document_number TEXT,
-        captured_at TEXT NOT NULL,
-        run_id INTEGER REFERENCES runs(id),
-        parser_version TEXT NOT NULL,
-        raw_response_id INTEGER REFERENCES raw_responses(id),
-        rederived INTEGER NOT NULL DEFAULT 0,      -- 1: same page re-read by a newer parser, not an edit
-        PRIMARY KEY (statement_id, lang, version),
-        FOREIGN KEY (statement_id, lang) REFERENCES variants(statement_id, lang)
-    );
-    CREATE TABLE fetches (
-        id INTEGER PRIMARY KEY,
-        run_id INTEGER REFERENCES runs(id),
-        fetched_at TEXT NOT NULL,
-        url TEXT NOT NULL,
-        page_type TEXT NOT NULL,                   -- article | listing | feed
-        statement_id TEXT,
-        lang TEXT,
-        http_status INTEGER,
-        outcome TEXT NOT NULL,                     -- see store/writes.py OUTCOMES
-        etag TEXT,
-        last_modified TEXT,
-        bytes INTEGER,
-        elapsed_ms INTEGER,
-        error TEXT
-    );
-    CREATE INDEX fetches_variant ON fetches(statement_id, lang, id);
-    CREATE INDEX fetches_run ON fetches(run_id);
-    CREATE TABLE changes (
-        id INTEGER PRIMARY KEY,
-        key TEXT NOT NULL UNIQUE,                  -- makes detection idempotent
-        statement_id TEXT NOT NULL REFERENCES statements(id),
-        lang TEXT NOT NULL,
-        kind TEXT NOT NULL,                        -- new | edited | deleted | restored
-        cosmetic INTEGER NOT NULL DEFAULT 0,
-        from_version INTEGER,
-        to_version INTEGER,
-        detected_at TEXT NOT NULL,
-        run_id INTEGER REFERENCES runs(id),
-        summary TEXT NOT NULL,
-        diff TEXT,
-        emitted_at TEXT
-    );
-    CREATE INDEX changes_detected ON changes(detected_at);
-    CREATE TABLE emissions (
-        change_id INTEGER NOT NULL REFERENCES changes(id),
-        sink TEXT NOT NULL,
-        emitted_at TEXT NOT NULL,
-        PRIMARY KEY (change_id, sink)
-    );
-    """,
-    # 2: evidence archive (WARC records), full-text search, Datasette links, views and indexes.
-    # versions is rebuilt with an INTEGER PRIMARY KEY so the external-content FTS index keeps stable
-    # rowids (VACUUM may renumber implicit rowids) and so Datasette can link to single versions.
-    """
-    CREATE TABLE warc_records (
-        id INTEGER PRIMARY KEY,
-        warc_file TEXT NOT NULL,                   -- relative to the database's directory, or absolute
-        warc_offset INTEGER NOT NULL,              -- byte offset of the record's gzip member
-        warc_length INTEGER NOT NULL,              -- compressed length of that member
-        record_type TEXT NOT NULL,                 -- response | revisit
-        record_id TEXT NOT NULL,                   -- WARC-Record-ID
-        target_uri TEXT NOT NULL,
-        warc_date TEXT NOT NULL,
-        http_status INTEGER,
-        payload_digest TEXT NOT NULL,              -- WARC-Payload-Digest (sha1:BASE32)
-        payload_length INTEGER,
-        refers_to INTEGER REFERENCES warc_records(id)  -- revisit: the response record holding the payload
-    );
-    CREATE INDEX warc_records_payload ON warc_records(payload_digest) WHERE record_type = 'response';
-    CREATE TABLE versions_new (
-        id INTEGER PRIMARY KEY,
-        statement_id TEXT NOT NULL REFERENCES statements(id),
-        lang TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        title TEXT NOT NULL,
-        body TEXT NOT NULL,
-        paragraphs TEXT NOT NULL,
-        content_sha256 TEXT NOT NULL,
-        published_at TEXT,
-        document_number TEXT,
-        captured_at TEXT NOT NULL,
-        run_id INTEGER REFERENCES runs(id),
-        parser_version TEXT NOT NULL,
-        raw_response_id INTEGER REFERENCES raw_responses(id),
-        rederived INTEGER NOT NULL DEFAULT 0,
-        warc_record_id INTEGER REFERENCES warc_records(id),  -- the response record holding the page
-        warc_file TEXT,
-        warc_offset INTEGER,
-        payload_digest TEXT,
-        UNIQUE (statement_id, lang, version),
-        FOREIGN KEY (statement_id, lang) REFERENCES variants(statement_id, lang)
-    );
-    INSERT INTO versions_new (statement_id, lang, version, title, body, paragraphs, content_sha256, published_at,
-        document_number, captured_at, run_id, parser_version, raw_response_id, rederived)
-        SELECT statement_id, lang, version, title, body, paragraphs, content_sha256, published_at,
-        document_number, captured_at, run_id, parser_version, raw_response_id, rederived FROM versions ORDER BY rowid;
-    DROP TABLE versions;
-    ALTER TABLE versions_new RENAME TO versions;
-    CREATE INDEX versions_run ON versions(run_id);
-    CREATE INDEX versions_captured ON versions(captured_at);
-    CREATE INDEX versions_payload ON versions(payload_digest);
-    ALTER TABLE statements ADD COLUMN title TEXT;
-    ALTER TABLE variants ADD COLUMN current_version_id INTEGER REFERENCES versions(id);
-    ALTER TABLE changes ADD COLUMN from_version_id INTEGER REFERENCES versions(id);
-    ALTER TABLE changes ADD COLUMN to_version_id INTEGER REFERENCES versions(id);
-    ALTER TABLE fetches ADD COLUMN warc_record_id INTEGER REFERENCES warc_records(id);
-    UPDATE statements SET title = coalesce(
-        (SELECT title FROM variants WHERE statement_id = statements.id AND lang = 'ru'),
-        (SELECT title FROM variants WHERE statement_id = statements.id ORDER BY lang LIMIT 1));
-    UPDATE variants SET current_version_id = (SELECT id FROM versions v WHERE v.statement_id = variants.statement_id
-        AND v.lang = variants.lang AND v.version = variants.current_version);
-    UPDATE changes SET
-        from_version_id = (SELECT id FROM versions v WHERE v.statement_id = changes.statement_id
-                           AND v.lang = changes.lang AND v.version = changes.from_version),
-        to_version_id = (SELECT id FROM versions v WHERE v.statement_id = changes.statement_id
-                         AND v.lang = changes.lang AND v.version = changes.to_version);
-    CREATE INDEX statements_published ON statements(published_at);
-    CREATE INDEX variants_lang ON variants(lang, status);
-    CREATE INDEX changes_variant ON changes(statement_id, lang, kind);
-    CREATE INDEX changes_run ON changes(run_id);
-    -- Full-text search over every version (versions are append-only: these triggers fire once per new
-    -- version, never on the per-check bookkeeping in variants/fetches).
-    CREATE VIRTUAL TABLE versions_fts USING fts5(
-        title, body, content=[versions], content_rowid=[id], tokenize='unicode61 remove_diacritics 2'
-    );
-    INSERT INTO versions_fts(versions_fts) VALUES ('rebuild');
-    CREATE TRIGGER versions_ai AFTER INSERT ON versions BEGIN
-        INSERT INTO versions_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
-        UPDATE statements SET title = new.title WHERE id = new.statement_id AND (new.lang = 'ru' OR title IS NULL);
-    END;
-    CREATE TRIGGER versions_ad AFTER DELETE ON versions BEGIN
-        INSERT INTO versions_fts(versions_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
-    END;
-    CREATE TRIGGER versions_au AFTER UPDATE OF title, body ON versions BEGIN
-        INSERT INTO versions_fts(versions_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
-        INSERT INTO versions_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
-    END;
-    -- Link ids for Datasette, filled when the version numbers are written (not on every check).
-    CREATE TRIGGER variants_version_link AFTER UPDATE OF current_version ON variants BEGIN
-        UPDATE variants SET current_version_id = (SELECT id FROM versions v WHERE v.statement_id = new.statement_id
-            AND v.lang = new.lang AND v.version = new.current_version)
-        WHERE statement_id = new.statement_id AND lang = new.lang;
-    END;
-    CREATE TRIGGER changes_version_links AFTER INSERT ON changes BEGIN
-        UPDATE changes SET
-            from_version_id = (SELECT id FROM versions v WHERE v.statement_id = new.statement_id
-                               AND v.lang = new.lang AND v.version = new.from_version),
-            to_version_id = (SELECT id FROM versions v WHERE v.statement_id = new.statement_id
-                             AND v.lang = new.lang AND v.version = new.to_version)
-        WHERE id = new.id;
-    END;
-    CREATE VIEW current_texts AS
-        SELECT v.id AS version_id, va.statement_id, va.lang, v.version, v.title, v.body, s.published_at, s.kind,
-               s.section, va.url, va.status, v.captured_at, v.parser_version, v.warc_file, v.warc_offset,
-               v.payload_digest
-        FROM variants va
-        JOIN versions v ON v.statement_id = va.statement_id AND v.lang = va.lang AND v.version = va.current_version
-        JOIN statements s ON s.id = va.statement_id;
-    CREATE VIEW latest_statements AS
-        SELECT s.id AS statement_id, s.published_at, s.kind, s.section, s.title, s.document_number,
-               (SELECT group_concat(lang, ' ') FROM (SELECT lang FROM variants WHERE statement_id = s.id
-                AND status = 'active' ORDER BY lang)) AS languages,
-               (SELECT count(*) FROM variants WHERE statement_id = s.id AND status = 'active') AS n_languages,
-               s.status, s.first_seen_at,
-               (SELECT url FROM variants WHERE statement_id = s.id ORDER BY lang <> 'ru', lang LIMIT 1) AS url
-        FROM statements s
-        ORDER BY s.published_at DESC, s.source_id DESC;
-    CREATE VIEW recent_changes AS
-        SELECT c.id AS change_id, c.detected_at, c.kind, c.cosmetic, c.statement_id, c.lang, va.title, c.summary,
-               c.from_version, c.to_version, s.published_at, va.url
-        FROM changes c
-        LEFT JOIN variants va ON va.statement_id = c.statement_id AND va.lang = c.lang
-        LEFT JOIN statements s ON s.id = c.statement_id
-        ORDER BY c.detected_at DESC, c.id DESC;
-    CREATE VIEW coverage AS
-        SELECT coalesce(substr(s.published_at, 1, 7), 'unknown') AS month, va.lang, count(*) AS statements,
-               sum(va.status = 'active') AS active, sum(va.status = 'deleted') AS deleted
-        FROM variants va JOIN statements s ON s.id = va.statement_id
-        GROUP BY 1, va.lang
-        ORDER BY 1 DESC, va.lang;
-    CREATE VIEW problem_variants AS
-        SELECT va.statement_id, va.lang, va.title, va.url,
-               CASE WHEN va.status = 'deleted' THEN 'deleted'
-                    WHEN va.last_outcome = 'gone' THEN 'gone, not yet confirmed'
-                    ELSE 'failing' END AS problem,
-               va.last_outcome, va.failures, va.last_checked_at, va.last_ok_at,
-               (SELECT max(detected_at) FROM changes c WHERE c.statement_id = va.statement_id AND c.lang = va.lang
-                AND c.kind = 'deleted') AS deleted_detected_at
-        FROM variants va
-        WHERE va.status = 'deleted' OR va.failures > 0
-           OR va.last_outcome NOT IN ('ok', 'unchanged', 'not_modified')
-        ORDER BY va.last_checked_at DESC;
-    CREATE VIEW missing_translations AS
-        WITH recent AS (
-            SELECT * FROM statements WHERE status = 'active'
-            AND published_at >= date((SELECT max(published_at) FROM statements), '-30 days')
-        ), langs AS (SELECT DISTINCT lang FROM variants)
-        SELECT r.id AS statement_id, r.published_at, r.kind, r.title, l.lang AS missing_lang,
-               (SELECT group_concat(lang, ' ') FROM (SELECT lang FROM variants WHERE statement_id = r.id
-                AND status = 'active' ORDER BY lang)) AS has_languages
-        FROM recent r, langs l
-        WHERE NOT EXISTS (SELECT 1 FROM variants va WHERE va.statement_id = r.id AND va.lang = l.lang
-                          AND va.status = 'active')
-        ORDER BY r.published_at DESC, l.lang;
-    """,
-    # 3: cross-language divergences between the language variants of one statement (scheduler/divergence/).
-    """
-    CREATE TABLE divergences (
-        id INTEGER PRIMARY KEY,
-        statement_id TEXT NOT NULL REFERENCES statements(id),
-        lang_a TEXT NOT NULL,                      -- the original (ru when there is one)
-        lang_b TEXT NOT NULL,                      -- the translation compared with it
-        kind TEXT NOT NULL,                        -- missing_paragraphs | number_mismatch | edit_not_propagated
-                                                   -- | missing_translation | uncertain_alignment
-        key TEXT NOT NULL,                         -- identity of the finding within statement, pair and kind
-        summary TEXT NOT NULL,                     -- one English line
-        detail TEXT NOT NULL,                      -- JSON: paragraphs, anchors, confidence, reasons
-        confidence REAL,                           -- 0..1: how sure the alignment behind it is
-        version_a INTEGER,                         -- versions compared when last evaluated
-        version_b INTEGER,
-        detected_at TEXT NOT NULL,                 -- UTC, first seen
-        updated_at TEXT NOT NULL,                  -- UTC, last re-evaluated while still holding
-        resolved_at TEXT                           -- UTC, when it stopped holding; NULL while open
-    );
-    CREATE UNIQUE INDEX divergences_open_key ON divergences(statement_id, lang_a, lang_b, kind, key)
-        WHERE resolved_at IS NULL;
-    CREATE INDEX divergences_statement ON divergences(statement_id, resolved_at);
-    CREATE INDEX divergences_detected ON divergences(detected_at);
-    CREATE VIEW open_divergences AS
-        SELECT d.id AS divergence_id, d.detected_at, d.kind, d.statement_id, d.lang_a, d.lang_b, d.summary,
-               d.confidence, d.version_a, d.version_b, s.kind AS statement_kind, s.published_at,
-               va.title AS title_a, va.url AS url_a, vb.url AS url_b, d.detail
-        FROM divergences d
-        LEFT JOIN statements s ON s.id = d.statement_id
-        LEFT JOIN variants va ON va.statement_id = d.statement_id AND va.lang = d.lang_a
-        LEFT JOIN variants vb ON vb.statement_id = d.statement_id AND vb.lang = d.lang_b
-        WHERE d.resolved_at IS NULL
-        ORDER BY d.detected_at DESC, d.id DESC;
-    """,
-    # 4: the process that owns a run, so a run whose owner died (SIGKILL, power cut) can be closed
-    """
-    ALTER TABLE runs ADD COLUMN owner_pid INTEGER;      -- the process that finishes the run
-    """,
-    # 5: discovery pages (listing page 1, feeds) and when their list of entries last changed, so quiet
-    # ones are asked less often (store/discovery.py)
-    """
-    CREATE TABLE index_pages (
-        path TEXT PRIMARY KEY,                     -- path and query, host-independent (/ru/rss.php)
-        page_type TEXT NOT NULL,                   -- listing | feed
-        lang TEXT,
-        first_fetched_at TEXT NOT NULL,            -- UTC
-        last_fetched_at TEXT NOT NULL,             -- UTC, any outcome
-        last_outcome TEXT NOT NULL,                -- see store/writes.py OUTCOMES
-        last_ok_at TEXT,                           -- UTC, last time it answered with a list
-        entries INTEGER,                           -- entries listed at last_ok_at
-        entries_digest TEXT,                       -- sha1 of the listed entry URLs, in order
-        last_changed_at TEXT                       -- UTC, when the list of entries last changed (see store/writes._first_change)
-    );
-    """,
-]
+def open_db(path: str | os.PathLike[str], *, create: bool = True, readonly: bool = False) -> sqlite_utils.Database:
+    """Open the database (creating and migrating it unless `readonly`); StoreError with a one-line reason.
 
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def open_db(path: str | os.PathLike[str], *, create: bool = True) -> sqlite_utils.Database:
-    """Open (and if needed create and migrate) the database; raise StoreError with a one-line reason."""
+    Everything that could refuse the file (not SQLite, another program's database, a newer schema) is
+    checked through a read-only connection before anything is written, so a refused file is left as it was.
+    """
     p = Path(path)
+    if p.is_dir():
+        raise StoreError(f"{p} is a directory, not a database file")
     if not p.exists():
-        if not create:
+        if readonly or not create:
             raise StoreError(f"database {p} does not exist")
         parent = p.parent if str(p.parent) else Path(".")
         if not parent.is_dir():
             raise StoreError(f"directory {parent} does not exist")
         if not os.access(parent, os.W_OK):
             raise StoreError(f"directory {parent} is not writable")
+    else:
+        version = _check_identity(p)
+        if readonly and version == SCHEMA_VERSION:
+            return _open_readonly(p)
+        if readonly and not os.access(p, os.W_OK):
+            raise StoreError(f"database {p} has schema version {version}, older than this ministry-watch's"
+                             f" ({SCHEMA_VERSION}), and is read-only: upgrade a writable copy first")
+    db = _open_writable(p)
+    if readonly:  # an older schema was brought up to date; the caller asked for a reader
+        db.conn.close()
+        return _open_readonly(p)
+    return db
+
+
+def _ro_uri(p: Path, immutable: bool = False) -> str:
+    return f"file:{quote(str(p.resolve()))}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def _connect_ro(p: Path, **kwargs: object) -> sqlite3.Connection:
+    """A read-only connection. A WAL database on a read-only file system whose -shm file is missing cannot be
+    opened that way: then it is opened as immutable (nobody can be writing it there)."""
+    try:
+        conn = sqlite3.connect(_ro_uri(p), uri=True, timeout=30, **kwargs)  # type: ignore[arg-type]
+        conn.execute("PRAGMA user_version")
+        return conn
+    except sqlite3.OperationalError as exc:
+        if "unable to open" not in str(exc) or os.access(p.parent, os.W_OK):
+            raise
+    return sqlite3.connect(_ro_uri(p, immutable=True), uri=True, timeout=30, **kwargs)  # type: ignore[arg-type]
+
+
+def _check_identity(p: Path) -> int:
+    """The schema version of an existing file, after making sure it is a ministry-watch database this code can
+    read; StoreError otherwise. Nothing is written."""
+    try:
+        conn = _connect_ro(p)
+        try:
+            conn.execute("PRAGMA busy_timeout = 30000")
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot open database {p}: {exc}") from None
+    if app_id not in (0, APPLICATION_ID) or (app_id == 0 and (tables or version) and not _OUR_TABLES <= tables):
+        raise StoreError(f"{p} is not a ministry-watch database (another program's SQLite file); refusing to touch it")
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"database {p} has schema version {version}, newer than this ministry-watch understands"
+                         f" ({SCHEMA_VERSION}); upgrade ministry-watch")
+    return int(version)
+
+
+def _open_readonly(p: Path) -> sqlite_utils.Database:
+    """A connection that can never write (read commands work on files the user cannot write)."""
+    try:
+        conn = _connect_ro(p, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA query_only = ON")
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot open database {p}: {exc}") from None
+    return sqlite_utils.Database(conn)
+
+
+def _open_writable(p: Path) -> sqlite_utils.Database:
     try:
         conn = sqlite3.connect(str(p), timeout=30, isolation_level=None)
         conn.execute("PRAGMA busy_timeout = 30000")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if mode.lower() != "wal" and str(p) != ":memory:":
+        if mode.lower() != "wal":
             conn.close()
             raise StoreError(f"cannot switch {p} to WAL mode (got {mode})")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        _migrate(conn, p)
+    except sqlite3.OperationalError as exc:
+        raise StoreError(f"cannot write database {p}: {exc}") from None
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot open database {p}: {exc}") from None
-    if version > SCHEMA_VERSION:
-        conn.close()
-        raise StoreError(
-            f"database {p} has schema version {version}, newer than this ministry-watch "
-            f"understands ({SCHEMA_VERSION}); upgrade ministry-watch"
-        )
-    try:
-        _migrate(conn, version)
-    except sqlite3.OperationalError as exc:
-        conn.close()
-        raise StoreError(f"cannot write database {p}: {exc}") from None
     return sqlite_utils.Database(conn)
 
 
-def _migrate(conn: sqlite3.Connection, version: int) -> None:
-    for number in range(version, SCHEMA_VERSION):
-        # One transaction per migration: a crash leaves the previous schema intact.
+def _migrate(conn: sqlite3.Connection, p: Path) -> None:
+    """Apply the missing migrations, one transaction each; the version is read under the write lock, so two
+    processes opening a new database at once never both create it."""
+    while True:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _split_sql(MIGRATIONS[number]):
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"database {p} has schema version {version}, newer than this ministry-watch"
+                                 f" understands ({SCHEMA_VERSION}); upgrade ministry-watch")
+            if version == SCHEMA_VERSION:
+                if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute("COMMIT")
+                return
+            for statement in _split_sql(MIGRATIONS[version]):
                 conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number + 1}")
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

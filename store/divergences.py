@@ -1,4 +1,4 @@
-"""The `divergences` table and what cross-language checks read: statements, version histories, change rows.
+"""The `divergences` table and what the cross-language checks read: statements, version histories, news keys.
 
 Every statement the divergence checks (scheduler/divergence/) and `crawl divergences` run is here. The
 functions neither open transactions nor decide anything: the caller wraps writes in
@@ -131,7 +131,7 @@ def single_language_statements(db: sqlite_utils.Database, kinds: Iterable[str]) 
 
 
 # --------------------------------------------------------------------------------------------
-# news for the sinks (`changes` rows)
+# news for the sinks (the `changes` rows themselves are written by store/changes.py)
 
 
 def unannounced_open_divergences(db: sqlite_utils.Database) -> set[int]:
@@ -148,21 +148,9 @@ def divergence_news(db: sqlite_utils.Database, divergence_id: int) -> dict[str, 
         (divergence_id,)))
 
 
-def was_announced(db: sqlite_utils.Database, divergence_id: int) -> bool:
-    """Was this divergence ever put into `changes` as found?"""
-    return db.conn.execute("SELECT 1 FROM changes WHERE key=?",
-                           (f"{CHANGE_KEY_PREFIX['divergence']}{divergence_id}",)).fetchone() is not None
-
-
-def insert_divergence_change(db: sqlite_utils.Database, divergence_id: int, kind: str, *, statement_id: str,
-                             lang: str, version: int | None, summary: str, run_id: int | None,
-                             now: str) -> int | None:
-    """A `changes` row of kind `divergence` or `divergence_resolved`; its id, or None when it was there already."""
-    cur = db.conn.execute(
-        "INSERT OR IGNORE INTO changes (key, statement_id, lang, kind, cosmetic, from_version, to_version,"
-        " detected_at, run_id, summary, diff) VALUES (?,?,?,?,0,NULL,?,?,?,?,NULL)",
-        (f"{CHANGE_KEY_PREFIX[kind]}{divergence_id}", statement_id, lang, kind, version, now, run_id, summary))
-    return int(cur.lastrowid) if cur.rowcount else None
+def change_key(kind: str, divergence_id: int) -> str:
+    """The `changes.key` of the news that a divergence was found (`divergence`) or resolved."""
+    return f"{CHANGE_KEY_PREFIX[kind]}{divergence_id}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,7 +187,7 @@ def list_divergences(db: sqlite_utils.Database, *, include_resolved: bool = Fals
     return rows
 
 
-def current_version(db: sqlite_utils.Database, statement_id: str, lang: str) -> dict[str, Any] | None:
+def current_text(db: sqlite_utils.Database, statement_id: str, lang: str) -> dict[str, Any] | None:
     """{"version", "title", "paragraphs"} of a variant's current version, or None when there is no such variant."""
     row = db.conn.execute(
         "SELECT v.version, v.title, v.paragraphs FROM variants va JOIN versions v ON v.statement_id=va.statement_id"

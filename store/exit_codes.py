@@ -12,3 +12,7 @@ class ExitCode(IntEnum):
     USAGE = 2            # bad arguments or options: nothing was written
     FATAL = 3            # the database or the site cannot be used (corrupt, newer schema, unwritable, unreachable)
     ALREADY_RUNNING = 4  # another `crawl watch` holds this database
+    NOT_FOUND = 5        # what was asked for is not there: no such statement, variant or version; not an article
+    SINK_FAILED = 6      # the crawl completed and was recorded, but a sink could not deliver (it retries next run)
+    TIME_LIMIT = 7       # the crawl was stopped at its time limit and recorded as interrupted
+    INTERRUPTED = 130    # stopped by SIGINT/SIGTERM (Ctrl-C); what was fetched is recorded, the run interrupted

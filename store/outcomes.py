@@ -20,6 +20,11 @@ class Outcome(StrEnum):
     PARSE_ERROR = "parse_error"            # a 200 the parser refused (not an article, undecodable, mojibake)
     OFFSITE = "offsite"                    # redirected to another host: never followed
     ERROR = "error"                        # anything else (an unexpected status, a redirect loop)
+    # A 200 that is not the page asked for, or not whole (crawler/parsers/integrity.py): never a version.
+    TRUNCATED = "truncated"                # cut short: the article container or the document never ends
+    WRONG_PAGE = "wrong_page"              # another statement's page, or another language's
+    SERVER_ERROR_TEXT = "server_error_text"  # a server error message (PHP, database) in place of content
+    MOJIBAKE = "mojibake"                  # text decoded with a wrong charset somewhere
 
 
 # Only GONE may ever count toward a deletion; the transient ones (and robots refusals) never create a
@@ -28,7 +33,8 @@ OK_OUTCOMES: frozenset[Outcome] = frozenset({Outcome.OK, Outcome.UNCHANGED, Outc
 GONE_OUTCOMES: frozenset[Outcome] = frozenset({Outcome.GONE})
 TRANSIENT_OUTCOMES: frozenset[Outcome] = frozenset({
     Outcome.SERVER_ERROR, Outcome.RATE_LIMITED, Outcome.TIMEOUT, Outcome.CONNECTION_ERROR, Outcome.CHALLENGE,
-    Outcome.ROBOTS, Outcome.PARSE_ERROR, Outcome.ERROR, Outcome.OFFSITE,
+    Outcome.ROBOTS, Outcome.PARSE_ERROR, Outcome.ERROR, Outcome.OFFSITE, Outcome.TRUNCATED, Outcome.WRONG_PAGE,
+    Outcome.SERVER_ERROR_TEXT, Outcome.MOJIBAKE,
 })
 # What a run counts as its `errors` (challenge pages and robots refusals are counted on their own).
 ERROR_OUTCOMES: frozenset[Outcome] = TRANSIENT_OUTCOMES - {Outcome.CHALLENGE, Outcome.ROBOTS}

@@ -47,6 +47,7 @@ _ISO = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*'"
 _NOT_DUE_FILTER = f"""
  WHERE NOT coalesce((
    NOT (coalesce(v.last_outcome, '') = 'gone' AND v.status = 'active')
+   AND v.confirm_after IS NULL
    AND (s.published_at IS NULL OR s.published_at GLOB {_ISO})
    AND (v.last_changed_at IS NULL OR v.last_changed_at GLOB {_ISO})
    AND v.first_seen_at GLOB {_ISO}
@@ -91,7 +92,7 @@ def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: da
         return []
     now = now or datetime.now(timezone.utc)
     sql = ("SELECT v.statement_id, v.lang, v.url, v.etag, v.last_modified, v.last_checked_at, v.last_outcome,"
-           " v.last_changed_at, v.first_seen_at, s.published_at, v.status, s.first_seen_at"
+           " v.last_changed_at, v.first_seen_at, s.published_at, v.status, s.first_seen_at, v.confirm_after"
            " FROM variants v JOIN statements s ON s.id = v.statement_id")
     params: tuple[Any, ...] = ()
     if mode == "due":
@@ -105,10 +106,13 @@ def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: da
     rows = db.conn.execute(sql, params).fetchall()
     due: list[tuple[datetime, dict[str, Any]]] = []
     for sid, lang, url, etag, last_modified, checked, outcome, changed, first_seen, published, status, \
-            statement_seen in rows:
+            statement_seen, confirm_after in rows:
         if (langs and lang not in langs) or (site and not sid.startswith(site + ":")):
             continue
-        item = {"statement_id": sid, "lang": lang, "url": url, "etag": etag, "last_modified": last_modified}
+        confirm = parse_timestamp(confirm_after)
+        # An edit held for confirmation is checked again without validators: a 304 would not show its text.
+        item = {"statement_id": sid, "lang": lang, "url": url, "etag": None if confirm else etag,
+                "last_modified": None if confirm else last_modified}
         last_checked = parse_timestamp(checked) or parse_timestamp(first_seen) or now
         if mode == "all":
             due.append((last_checked, item))
@@ -116,6 +120,8 @@ def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: da
         when = due_at(policy, last_checked=last_checked, published=parse_timestamp(published), changed=parse_timestamp(changed),
                       first_seen=parse_timestamp(first_seen), pending=outcome == "gone" and status == "active",
                       statement_first_seen=parse_timestamp(statement_seen))
+        if confirm is not None:
+            when = min(when, confirm)
         if when <= now:
             due.append((when, item))
     due.sort(key=lambda pair: pair[0])  # oldest-due first, so what does not fit is carried over fairly

@@ -35,6 +35,12 @@ def transaction(db: sqlite_utils.Database) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
+def rollback(db: sqlite_utils.Database) -> None:
+    """Roll back whatever transaction a failed step left open (nothing if none is)."""
+    if db.conn.in_transaction:
+        db.conn.execute("ROLLBACK")
+
+
 def in_list(values: Iterable[Any]) -> tuple[str, tuple[Any, ...]]:
     """`(?,?,?)` and its parameters for `column IN ...`; an empty list matches nothing.
 

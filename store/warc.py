@@ -33,8 +33,6 @@ DEFAULT_MAX_SIZE = 100 * 1000 * 1000          # rotate after ~100 MB (compressed
 # On real 75 KB mid.ru pages: level 3 ~2.6 ms and ~21.5 KB per page; level 6 ~10 ms / 18.9 KB;
 # level 9 (warcio's own) ~19 ms / 18.6 KB. Crawl-speed backfills and benchmarks feel the difference.
 GZIP_LEVEL = 3
-ENV_DIR = "MW_WARC_DIR"
-ENV_MAX_SIZE = "MW_WARC_MAX_SIZE"
 SOFTWARE = "ministry-watch"
 # Framing headers that no longer describe the body we hold (Scrapy hands over a de-chunked,
 # decompressed body): dropped, and Content-Length set to the stored length.
@@ -123,7 +121,7 @@ class WarcArchive:
             self._prefix = str(self.directory)
         self.max_size = max_size
         self._path: Path | None = None
-        self._fh: io.BufferedWriter | None = None
+        self._fh: io.FileIO | None = None
         self._writer = WARCWriter(io.BytesIO(), gzip=True)   # only used as a record builder
         self.bytes_written = 0
 
@@ -132,7 +130,7 @@ class WarcArchive:
     def _name(self, path: Path) -> str:
         return f"{self._prefix}/{path.name}" if not Path(self._prefix).is_absolute() else str(path)
 
-    def _open(self, size_hint: int) -> tuple[io.BufferedWriter, Path]:
+    def _open(self, size_hint: int) -> tuple[io.FileIO, Path]:
         """The file to append to, rotated when the next write would pass max_size."""
         if self._fh is not None and self._path is not None:
             if self._path.stat().st_size + size_hint <= self.max_size or self._path.stat().st_size == 0:
@@ -143,11 +141,12 @@ class WarcArchive:
             candidates = sorted(self.directory.glob("*.warc.gz"))
             if candidates and candidates[-1].stat().st_size + size_hint <= self.max_size:
                 self._path = candidates[-1]
-                self._fh = open(self._path, "ab")
+                self._fh = open(self._path, "ab", buffering=0)
+                self._repair_tail()
                 return self._fh, self._path
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
         self._path = self.directory / f"{SOFTWARE}-{stamp}-{os.getpid()}.warc.gz"
-        self._fh = open(self._path, "ab")
+        self._fh = open(self._path, "ab", buffering=0)
         info = self._writer.create_warcinfo_record(self._path.name, {
             "software": f"{SOFTWARE} (warcio)", "hostname": socket.gethostname(),
             "format": "WARC File Format 1.0", "description": "HTTP responses for mid.ru article pages",
@@ -167,22 +166,46 @@ class WarcArchive:
         return self._append_blobs([self._serialise(r) for r in records])
 
     def _append_blobs(self, blobs: list[bytes]) -> list[tuple[int, int]]:
-        """Write serialised records as one locked append; returns (offset, length) of each."""
+        """Write serialised records as one locked append; returns (offset, length) of each.
+
+        A write that fails part-way (a full disk) is cut back to where it started, so the file only ever
+        holds whole records and every later append stays readable by a reader walking the file.
+        """
         assert self._fh is not None
-        fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX)
+        fd = self._fh.fileno()
+        fcntl.flock(fd, fcntl.LOCK_EX)
         try:
-            self._fh.seek(0, os.SEEK_END)
-            offset = self._fh.tell()
-            out = []
+            start = os.lseek(fd, 0, os.SEEK_END)
+            try:
+                _write_all(fd, b"".join(blobs))
+            except OSError:
+                os.ftruncate(fd, start)
+                raise
+            out, offset = [], start
             for blob in blobs:
-                self._fh.write(blob)
                 out.append((offset, len(blob)))
                 offset += len(blob)
-            self._fh.flush()
         finally:
-            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
         self.bytes_written += sum(len(b) for b in blobs)
         return out
+
+    def _repair_tail(self) -> None:
+        """Cut a torn record (a process killed or a disk filled mid-write) off the end of the file to append to."""
+        assert self._fh is not None and self._path is not None
+        fd = self._fh.fileno()
+        row = self.db.conn.execute("SELECT max(warc_offset + warc_length) FROM warc_records WHERE warc_file=?",
+                                   (self._name(self._path),)).fetchone()
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            size = os.lseek(fd, 0, os.SEEK_END)
+            known = row[0] if row and row[0] is not None and row[0] <= size else 0
+            with open(self._path, "rb") as reader:
+                end = whole_records_end(reader, known)
+            if end < size:
+                os.ftruncate(fd, end)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
         if self._fh is not None:
@@ -251,6 +274,37 @@ class WarcArchive:
         if original is not None:
             return WarcRef(rid, rtype, int(original[0]), original[1], int(original[2]), digest)
         return WarcRef(rid, rtype, rid, name, offset, digest)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def whole_records_end(fh: io.BufferedReader, start: int = 0) -> int:
+    """The offset just past the last whole gzip member (record) at or after `start`: where the file would end
+    without a torn tail. `start` must be a record boundary."""
+    fh.seek(start)
+    boundary = position = start
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    while chunk := fh.read(1 << 16):
+        data = chunk
+        while data:
+            try:
+                inflater.decompress(data, 1 << 20)
+                while inflater.unconsumed_tail and not inflater.eof:
+                    inflater.decompress(inflater.unconsumed_tail, 1 << 20)
+            except zlib.error:
+                return boundary
+            if not inflater.eof:
+                position += len(data)
+                break
+            position += len(data) - len(inflater.unused_data)
+            boundary = position
+            data = inflater.unused_data
+            inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    return boundary
 
 
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.0/revisit/identical-payload-digest"

@@ -58,7 +58,7 @@ def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database and its WARC archive built by real `crawl run`s of the fixture server: the initial
     state, then the 'later' state (edits, a deletion confirmed at once, anti-bot pages). Shared and
     read-only: copy it (tests.helpers.copy_archive) before writing."""
-    from fixtures.server import MirrorServer
+    from fixtures.mirror import MirrorServer
 
     db = tmp_path_factory.mktemp("archive") / "mw.db"
     with MirrorServer(state="initial") as server:

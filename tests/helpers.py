@@ -1,13 +1,14 @@
 """Test helpers: build article records and fetches without the network."""
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-from store.writes import Fetch
+from store.records import Fetch
 
 
 def record(source_id: int = 1975319, lang: str = "ru", title: str = "Заголовок",
@@ -69,3 +70,37 @@ def query(db: "str | Path", sql: str, *params: Any) -> list[tuple[Any, ...]]:
         return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
+
+
+@contextlib.contextmanager
+def read_only(directory: Path) -> Iterator[Path]:
+    """The directory as the user cannot write it: a read-only bind mount when running as root (root ignores
+    file modes), else its files and itself made read-only. Yields the path to use."""
+    import os
+    import shutil
+
+    if os.geteuid() != 0:
+        modes = {p: p.stat().st_mode for p in [directory, *directory.rglob("*")]}
+        for p in modes:
+            p.chmod(0o555 if p.is_dir() else 0o444)
+        try:
+            yield directory
+        finally:
+            for p, mode in modes.items():
+                p.chmod(mode)
+        return
+    mount = directory.with_name(directory.name + "-ro")
+    mount.mkdir()
+    try:
+        subprocess.run(["mount", "--bind", str(directory), str(mount)], check=True, capture_output=True)
+        try:
+            subprocess.run(["mount", "-o", "remount,ro,bind", str(mount)], check=True, capture_output=True)
+            yield mount
+        finally:
+            subprocess.run(["umount", str(mount)], check=False, capture_output=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        import pytest
+
+        pytest.skip(f"cannot make a read-only file system here as root: {exc}")
+    finally:
+        shutil.rmtree(mount, ignore_errors=True)

@@ -9,7 +9,7 @@ from scrapy.http import HtmlResponse
 
 from crawler.spiders.archive import ArchiveSpider
 from crawler.spiders.mid import FetchItem, MidSpider, PageItem, Recheck
-from fixtures.archive_site import handle_archive
+from fixtures.mirror.archive import handle_archive
 
 BASE = "http://127.0.0.1:8765"
 INST = "cKNonkJE02Bw"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.server import MirrorServer
+from fixtures.mirror import MirrorServer
 
 COMMANDS = {
     "run": ["run", "--section", "news", "--lang", "ru"],

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from fixtures.server import MirrorServer
+from fixtures.mirror import MirrorServer
 from tests.helpers import run_cli as crawl, query as rows
 
 EDITED = "mid.ru:1968405"
@@ -97,7 +97,7 @@ def test_divergences_are_emitted_only_when_asked(mirror_run):
 
 def test_html_and_terminal_output_are_escaped(tmp_path):
     from store.db import open_db
-    from store.writes import record_page
+    from store.pages import record_page
     from tests.helpers import ok_fetch, record
 
     db = str(tmp_path / "x.db")
@@ -116,4 +116,4 @@ def test_html_and_terminal_output_are_escaped(tmp_path):
     data = json.loads(crawl("diff", "1960000", "--db", db, "--against", "en", "--format", "json").stdout)
     assert [lk["a"] for lk in data["alignment"]["links"]] == [[0], [1]]
     bad = crawl("diff", "1960000", "--db", db, "--against", "de", check=False)
-    assert bad.returncode == 1 and "no de variant" in bad.stderr
+    assert bad.returncode == 5 and "no de variant" in bad.stderr   # ExitCode.NOT_FOUND

@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from fixtures.server import MirrorServer
+from fixtures.mirror import MirrorServer
 from tests.helpers import run_cli as crawl, query as rows
 
 
@@ -60,10 +60,13 @@ def test_recrawl_of_unchanged_site_writes_no_versions(crawled):
     assert "0 new versions" in crawled["outputs"][1].stdout
 
 
-def test_robots_forbids_paging_and_run_says_so(crawled):
-    assert not [path for _, path, _ in crawled["requests"] if "PAGEN_1" in path]
-    out = crawled["outputs"][0].stdout
-    assert "robots.txt" in out or rows(crawled["db"], "SELECT robots_skipped FROM runs WHERE id=1")[0][0] == 0
+def test_default_crawl_asks_robots_txt_first_and_never_pages(crawled):
+    paths = [path for _, path, _ in crawled["requests"]]
+    assert paths[0] == "/robots.txt" and paths.count("/robots.txt") == 4   # once per run, before anything else
+    assert not [path for path in paths if "PAGEN_1" in path]
+    # With one listing page per section nothing was refused, so the run reports no robots.txt skips.
+    assert "robots.txt" not in crawled["outputs"][0].stdout
+    assert rows(crawled["db"], "SELECT sum(robots_skipped) FROM runs")[0][0] == 0
 
 
 def test_later_state_changes_are_detected_and_nothing_else(crawled):
@@ -104,7 +107,7 @@ def test_bad_arguments_write_nothing(tmp_path):
     db = tmp_path / "x.db"
     proc = crawl("run", "--db", str(db), "--section", "nonsense", "--base-url", "http://127.0.0.1:9", check=False)
     assert proc.returncode == 2
-    assert "unknown section" in proc.stderr
+    assert "--section" in proc.stderr and "nonsense" in proc.stderr
     assert not db.exists()
     proc = crawl("run", "--db", str(db), "--delete-after", "soon", check=False)
     assert proc.returncode == 2 and not db.exists()
@@ -117,7 +120,7 @@ def test_unreachable_site_is_a_one_line_fatal_error(tmp_path):
     sock.close()  # nothing listens there now
     proc = crawl("run", "--db", str(tmp_path / "u.db"), "--base-url", f"http://127.0.0.1:{port}", "--delay", "0",
                  "--retries", "0", "--section", "news", "--lang", "ru", check=False)
-    assert proc.returncode != 0
+    assert proc.returncode == 3   # ExitCode.FATAL
     assert "cannot reach" in proc.stderr
     assert rows(str(tmp_path / "u.db"), "SELECT status FROM runs")[0][0] == "failed"
 

@@ -1,6 +1,6 @@
 """`crawl run --site archive.mid.ru` end to end against the mirror of the older portal."""
 
-from fixtures.server import MirrorServer
+from fixtures.mirror import MirrorServer
 from tests.helpers import run_cli as crawl, query as rows
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.server import MirrorServer
+from fixtures.mirror import MirrorServer
 
 CRAWL = ["--delay", "0", "--timeout", "5", "--retries", "1", "--section", "news", "--lang", "ru"]
 REQUEST_DELAY = 0.05
@@ -296,7 +296,7 @@ def test_death_between_writing_and_recording_does_not_duplicate(tmp_path, monkey
     """Deterministic version of the window above: the process dies right after the sink wrote its lines."""
     from scheduler import sinks
     from store.db import open_db
-    from store.writes import transaction as real_transaction
+    from store.emissions import record_deliveries as real_record
 
     db = open_db(tmp_path / "e.db")
     conn = db.conn
@@ -310,15 +310,15 @@ def test_death_between_writing_and_recording_does_not_duplicate(tmp_path, monkey
     class Died(BaseException):
         pass
 
-    def dying_transaction(db):
+    def dying_record(*args, **kwargs):
         raise Died()
 
-    monkeypatch.setattr(sinks, "transaction", dying_transaction)
+    monkeypatch.setattr(sinks, "record_deliveries", dying_record)
     with pytest.raises(Died):
         sinks.emit(db, [sinks.JsonlSink(path)])
     assert jsonl_ids(path) == [1, 2, 3]
     assert conn.execute("SELECT count(*) FROM emissions").fetchone()[0] == 0
-    monkeypatch.setattr(sinks, "transaction", real_transaction)
+    monkeypatch.setattr(sinks, "record_deliveries", real_record)
     sinks.emit(db, [sinks.JsonlSink(path)])   # the restarted process
     assert jsonl_ids(path) == [1, 2, 3]
     assert [r[0] for r in conn.execute("SELECT change_id FROM emissions ORDER BY 1")] == [1, 2, 3]

@@ -1,5 +1,7 @@
 """store.db: schema creation, migrations, and clear one-line errors for bad database files."""
+import gzip
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -47,22 +49,102 @@ def test_missing_directory(tmp_path):
         open_db(tmp_path / "nope" / "a.db")
 
 
-def test_a_database_of_the_previous_schema_is_upgraded_in_place(tmp_path):
-    # A database written before adaptive discovery (schema 4): its runs and fetches stay, index_pages appears,
-    # and listing reads from then on are tracked.
-    from store.writes import Fetch, record_fetch
+def _old_database(tmp_path: Path) -> Path:
+    """A real database written by ministry-watch at schema 5 (before this version): three crawls of the mirror's
+    news and briefings, a statement deleted and restored (tests/data/README.md says how it was made)."""
+    path = tmp_path / "schema5.db"
+    path.write_bytes(gzip.decompress((Path(__file__).parent / "data" / "schema5.db.gz").read_bytes()))
+    return path
 
-    path = tmp_path / "old.db"
-    db = open_db(path)
-    db.conn.execute("INSERT INTO runs (started_at, status) VALUES ('2026-01-01T00:00:00+00:00', 'ok')")
-    db.conn.execute("DROP TABLE index_pages")
-    db.conn.execute("PRAGMA user_version = 4")
-    db.conn.commit()
-    db.conn.close()
+
+def test_a_database_of_the_previous_schema_is_upgraded_in_place(tmp_path):
+    from store.changes import last_change_fetch
+    from store.fetches import record_fetch
+    from store.records import Fetch
+
+    path = _old_database(tmp_path)
+    before = {t: sqlite3.connect(path).execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for t in ("runs", "statements", "variants", "versions", "fetches", "changes", "index_pages")}
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 5
     db = open_db(path)
     assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert db.conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+    assert {t: db.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in before} == before
+    # The fetch behind each deletion and restoration, once only in the change's key, has its own column.
+    assert last_change_fetch(db, "mid.ru:1969120", "ru", "deleted") == 157
+    assert last_change_fetch(db, "mid.ru:1969120", "ru", "restored") == 235
+    assert db.conn.execute("SELECT count(*) FROM changes WHERE kind IN ('deleted','restored') AND fetch_id IS NULL"
+                           ).fetchone()[0] == 0
     record_fetch(db, 1, Fetch(url="https://mid.ru/ru/foreign_policy/news/", page_type="listing", outcome="ok",
                               http_status=200, entries=20, entries_digest="d"))
-    assert db.conn.execute("SELECT path, lang, entries FROM index_pages").fetchall() == \
-        [("/ru/foreign_policy/news/", "ru", 20)]
+    assert db.conn.execute("SELECT entries FROM index_pages WHERE path='/ru/foreign_policy/news/'").fetchone() == (20,)
+
+
+def test_another_programs_database_is_refused_untouched(tmp_path):
+    path = tmp_path / "app.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.execute("INSERT INTO users (name) VALUES ('x')")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    for readonly in (False, True):
+        with pytest.raises(StoreError, match="not a ministry-watch database"):
+            open_db(path, readonly=readonly)
+    assert path.read_bytes() == before
+
+
+def test_a_newer_schema_in_rollback_journal_mode_keeps_its_header(tmp_path):
+    path = tmp_path / "new.db"
+    open_db(path).conn.close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("PRAGMA user_version = 999")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    assert before[18:20] == b"\x01\x01"   # rollback journal (WAL would be 2, 2)
+    with pytest.raises(StoreError, match="newer"):
+        open_db(path)
+    assert path.read_bytes() == before
+
+
+def test_two_processes_creating_one_database_at_once_both_succeed(tmp_path):
+    import subprocess
+    import sys
+
+    code = "import sys; from store.db import open_db; open_db(sys.argv[1]).conn.close()"
+    for n in range(15):
+        path = tmp_path / f"race{n}.db"
+        procs = [subprocess.Popen([sys.executable, "-c", code, str(path)], stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+        errors = [p.communicate(timeout=60)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], errors
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_read_only_open_never_writes(tmp_path):
+    path = tmp_path / "ro.db"
+    open_db(path).conn.close()
+    db = open_db(path, readonly=True)
+    with pytest.raises(sqlite3.OperationalError):
+        db.conn.execute("INSERT INTO runs (started_at, status) VALUES ('x', 'ok')")
+    assert db.conn.execute("SELECT count(*) FROM runs").fetchone() == (0,)
+
+
+def test_read_commands_work_on_a_file_the_user_cannot_write(tmp_path, archive_db):
+    """`status`, `changes`, `diff`, `export` on an archive the user may only read (a read-only file system)."""
+    import subprocess
+    import sys
+
+    from tests.helpers import copy_archive, read_only
+
+    path = copy_archive(archive_db, tmp_path / "archive")
+    before = path.read_bytes()
+    with read_only(path.parent) as ro_dir:
+        for args in (["status"], ["changes", "--limit", "3"], ["diff", "1974990", "--lang", "ru"],
+                     ["export", "--format", "jsonl"]):
+            proc = subprocess.run([sys.executable, "-m", "scheduler.cli", *args, "--db", str(ro_dir / path.name)],
+                                  capture_output=True, text=True, timeout=120)
+            assert proc.returncode == 0, (args, proc.stderr)
+            assert proc.stdout.strip(), args
+    assert path.read_bytes() == before

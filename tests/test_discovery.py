@@ -4,10 +4,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from fixtures.server import MirrorServer
+from fixtures.mirror import MirrorServer
 from store.db import open_db
 from store.discovery import DiscoveryPolicy, index_pages_not_due, parse_discovery_policy
-from store.writes import Fetch, record_fetch
+from store.fetches import record_fetch
+from store.records import Fetch
 from tests.helpers import query, run_cli as crawl
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
@@ -19,20 +20,13 @@ def db(tmp_path):
 
 
 def read(db, path, digest, at, *, page_type="listing", outcome="ok", new=None, newest=None):
-    """Record one fetch of an index page at `at` (the store's clock is patched to it); `new` entries the store
-    did not know, the newest published at `newest`."""
-    import store.writes as writes
-
-    saved = writes.utcnow
-    writes.utcnow = lambda: at.isoformat()
-    try:
-        record_fetch(db, None, Fetch(url=f"https://mid.ru{path}", page_type=page_type, outcome=outcome,
-                                     http_status=200 if outcome == "ok" else 404,
-                                     entries_digest=digest if outcome == "ok" else None,
-                                     entries=20 if outcome == "ok" else None, entries_new=new,
-                                     entries_newest=newest.isoformat() if newest else None))
-    finally:
-        writes.utcnow = saved
+    """Record one fetch of an index page at `at`; `new` entries the store did not know, the newest published
+    at `newest`."""
+    record_fetch(db, None, Fetch(url=f"https://mid.ru{path}", page_type=page_type, outcome=outcome,
+                                 http_status=200 if outcome == "ok" else 404,
+                                 entries_digest=digest if outcome == "ok" else None,
+                                 entries=20 if outcome == "ok" else None, entries_new=new,
+                                 entries_newest=newest.isoformat() if newest else None), now=at.isoformat())
 
 
 def test_a_listing_that_changed_today_is_asked_every_run(db):

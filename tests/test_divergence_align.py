@@ -158,7 +158,7 @@ def test_long_texts_stay_fast():
 def test_real_translated_pairs_in_the_mirror_align_confidently():
     """The mirror's real 1974990 ru/en Q&A and the five-language 1963150, parsed by the crawler's parser."""
     from crawler.parsers import parse_article
-    from fixtures.server import MirrorServer
+    from fixtures.mirror import MirrorServer
     import urllib.request
 
     with MirrorServer(state="initial") as server:

@@ -113,7 +113,8 @@ def test_real_translated_pages_in_the_mirror_produce_no_findings():
     import urllib.request
 
     from crawler.parsers import parse_article
-    from fixtures.server import MirrorServer, Site
+    from fixtures.mirror import MirrorServer
+    from fixtures.mirror.site import Site
 
     site = Site()
     multi = [s for s in site.base_statements if len(s["langs"]) > 1]
@@ -142,7 +143,7 @@ def test_real_translated_pages_in_the_mirror_produce_no_findings():
 def test_store_is_idempotent_and_resolves(tmp_path):
     from scheduler.divergence.evaluate import reevaluate
     from store.db import open_db
-    from store.writes import record_page
+    from store.pages import record_page
     from tests.helpers import ok_fetch, record
 
     db = open_db(tmp_path / "d.db")

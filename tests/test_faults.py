@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.server import DEFAULT_ROOT, MirrorServer
+from fixtures.mirror import MirrorServer
+from fixtures.mirror.site import DEFAULT_ROOT
 
 KNOWN = "/ru/foreign_policy/news/1975559/"        # in the template, re-checked by every case
 NEW = "/ru/foreign_policy/news/1976115/"          # appears in state "plus" only

@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from store.db import MIGRATIONS, SCHEMA_VERSION, _split_sql, open_db
-from store.writes import record_page
+from store.pages import record_page
 from tests.helpers import ok_fetch, record
 
 

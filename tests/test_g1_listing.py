@@ -7,7 +7,7 @@ import pytest
 
 from crawler.parsers import ChallengePage, parse_page
 from crawler.parsers.g1_listing import has_g1_listing, parse_listing, parse_pager
-from fixtures.archive_site import handle_archive
+from fixtures.mirror.archive import handle_archive
 
 INST = "cKNonkJE02Bw"
 HOST = "http://127.0.0.1:8765"

@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from fixtures.server import MirrorServer
+from fixtures.mirror import MirrorServer
 
 SID = 1976201
 PATH = f"/ru/foreign_policy/news/{SID}/"

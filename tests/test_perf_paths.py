@@ -7,7 +7,7 @@ import pytest
 from store.db import open_db
 from store.recheck import RecheckPolicy, due_at, parse_policy, variants_to_recheck
 from store.timestamps import parse_timestamp as _parse
-from store.writes import transaction
+from store.sql import transaction
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
 

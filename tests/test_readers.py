@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 
-from fixtures.server import MirrorServer
+from fixtures.mirror import MirrorServer
 
 HALF_WRITTEN = (
     "SELECT count(*) FROM variants v WHERE current_version IS NULL OR NOT EXISTS (SELECT 1 FROM versions w"

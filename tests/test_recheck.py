@@ -118,3 +118,12 @@ def test_a_translation_published_days_later_is_watched_like_a_fresh_statement(db
     # Seen in the same crawl as its statement (a first crawl, a backfill): the statement's age decides.
     db.conn.execute("UPDATE variants SET first_seen_at=(SELECT first_seen_at FROM statements WHERE id=statement_id)")
     assert due_ids(db) == []
+
+
+def test_an_edit_held_for_confirmation_is_due_then_and_fetched_without_validators(db):
+    add(db, 1000006, timedelta(days=400), timedelta(minutes=20))   # old: not due for 90 days by age
+    db.conn.execute("UPDATE variants SET etag='\"v2\"', last_modified='x', confirm_version=2, confirm_after=?",
+                    ((NOW + timedelta(minutes=5)).isoformat(),))
+    assert due_ids(db) == []                                        # the confirming fetch is not due yet
+    later = variants_to_recheck(db, "due", now=NOW + timedelta(minutes=6))
+    assert [(r["statement_id"], r["etag"], r["last_modified"]) for r in later] == [("mid.ru:1000006", None, None)]

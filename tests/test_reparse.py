@@ -10,7 +10,7 @@ from crawler.parsers import parse_article
 from crawler.reparse import reparse_archive
 from scheduler.detect import detect_changes
 from store.db import open_db
-from store.writes import record_page
+from store.pages import record_page
 from tests.helpers import copy_archive, ok_fetch, record
 
 
@@ -123,4 +123,4 @@ def test_cli_reparse_runs_the_crawler_child_offline(archive_db, tmp_path):
     assert "0 re-derived" in lines[-1]["summary"]
     bad = subprocess.run([sys.executable, "-m", "scheduler.cli", "reparse", "--db", str(db), "--statement", "42"],
                          capture_output=True, text=True, timeout=60)
-    assert bad.returncode == 2 and "no statement mid.ru:42" in bad.stderr
+    assert bad.returncode == 5 and "no statement mid.ru:42" in bad.stderr   # ExitCode.NOT_FOUND

@@ -139,5 +139,5 @@ def test_serve_without_datasette_says_how_to_install(monkeypatch, archive_db):
 
     monkeypatch.setattr(cli_archive, "datasette_installed", lambda: False)
     result = CliRunner().invoke(main, ["serve", "--db", str(archive_db)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2   # ExitCode.USAGE: an option of the extra that is not installed
     assert "pip install 'ministry-watch[serve]'" in result.output

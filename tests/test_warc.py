@@ -8,7 +8,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from store.db import open_db
 from store.warc import WarcArchive, WarcError, load_payload, payload_digest, read_record, resolve
-from store.writes import record_page
+from store.pages import record_page
 from tests.helpers import ok_fetch, record
 from tests.helpers import query as q
 
@@ -162,3 +162,44 @@ def test_warc_files_read_back_whole_with_valid_digests(archive_db):
     indexed = dict(q(archive_db, "SELECT record_type, count(*) FROM warc_records GROUP BY 1"))
     assert total["response"] == indexed["response"] and total.get("revisit", 0) == indexed.get("revisit", 0)
     assert total["request"] == sum(indexed.values())
+
+
+def test_a_write_cut_short_by_a_full_disk_leaves_only_whole_records(db, tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from store import warc
+
+    archive = WarcArchive(db, tmp_path / "w")
+    exchange(archive, body=b"<html>first</html>")
+    real_write = os.write
+
+    def disk_fills(fd, data):
+        real_write(fd, bytes(data[: len(data) // 2]))   # half the record reaches the disk, then ENOSPC
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(warc.os, "write", disk_fills)
+    with pytest.raises(OSError):
+        exchange(archive, body=b"<html>second</html>" * 500)
+    monkeypatch.setattr(warc.os, "write", real_write)
+    exchange(archive, body=b"<html>third</html>")   # the disk has room again: the next run appends
+    archive.close()
+    (path,) = (tmp_path / "w").glob("*.warc.gz")
+    got = [(t, p) for t, _, p, _ in records(path) if t == "response"]
+    assert got == [("response", b"<html>first</html>"), ("response", b"<html>third</html>")]
+
+
+def test_a_torn_tail_found_at_start_is_cut_before_appending(db, tmp_path):
+    archive = WarcArchive(db, tmp_path / "w")
+    exchange(archive, body=b"<html>first</html>")
+    archive.close()
+    (path,) = (tmp_path / "w").glob("*.warc.gz")
+    whole = path.stat().st_size
+    tail = gzip.compress(b"WARC/1.0\r\nWARC-Type: response\r\n" + b"x" * 5000)
+    with open(path, "ab") as fh:
+        fh.write(tail[: len(tail) // 2])   # a process killed mid-write
+    archive = WarcArchive(db, tmp_path / "w")
+    exchange(archive, body=b"<html>second</html>")
+    archive.close()
+    assert [p for t, _, p, _ in records(path) if t == "response"] == [b"<html>first</html>", b"<html>second</html>"]
+    assert path.stat().st_size > whole

@@ -47,17 +47,26 @@ def test_lock_of_a_killed_process_is_not_stuck(tmp_path):
 
 
 def test_missed_runs_are_coalesced_into_one():
-    from apscheduler.schedulers.background import BackgroundScheduler
+    """The project's scheduler, with its first run five intervals late (a machine that slept): one run, not five."""
+    import threading
+
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from scheduler.watch import build_scheduler
 
     calls = []
-    scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
-    scheduler.start(paused=True)
-    # Five intervals were missed (e.g. the machine slept): one run, not five.
-    scheduler.add_job(lambda: calls.append(1), "interval", seconds=60,
-                      next_run_time=datetime.now(timezone.utc) - timedelta(minutes=5))
-    scheduler.resume()
+
+    class Stub:
+        def cycle(self):
+            calls.append(1)
+
+    scheduler = build_scheduler(Stub(), IntervalTrigger(seconds=60),
+                                first_run=datetime.now(timezone.utc) - timedelta(minutes=5))
+    thread = threading.Thread(target=scheduler.start, daemon=True)
+    thread.start()
     time.sleep(0.5)
-    scheduler.shutdown()
+    scheduler.shutdown(wait=False)
+    thread.join(5)
     assert calls == [1]
 
 
@@ -66,7 +75,9 @@ def test_anti_bot_streak_is_reported_once_and_recovery_once(caplog):
 
     from scheduler.watch import CHALLENGE_ALERT_AFTER, Watcher
 
-    watcher = Watcher("unused.db", {}, None)
+    from scheduler.cycle import CycleSettings
+
+    watcher = Watcher("unused.db", CycleSettings())
     blocked = {"pages_fetched": 12, "challenge_pages": 12}
     with caplog.at_level(logging.WARNING, logger="ministry-watch.watch"):
         for _ in range(CHALLENGE_ALERT_AFTER + 4):

@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 
-from fixtures.server import MirrorServer
+from fixtures.mirror import MirrorServer
 
 
 def query(db, sql):

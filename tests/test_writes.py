@@ -1,11 +1,14 @@
-"""store.writes: versions only on content change, atomic pages, re-derived versions on parser upgrades."""
+"""store.pages and store.runs: versions only on content change, atomic pages, re-derived versions on parser upgrades."""
 import json
 import os
 
 import pytest
 
 from store.db import open_db
-from store.writes import record_fetch, record_page, start_run, finish_run, load_raw
+from store.fetches import record_fetch
+from store.pages import record_page
+from store.raw import load_raw
+from store.runs import start_run, finish_run
 from tests.helpers import fetch, ok_fetch, record
 
 
@@ -109,7 +112,7 @@ def test_runs_orphaned_by_a_dead_process_are_closed_as_interrupted(db):
     import subprocess
     import sys
 
-    from store.writes import close_orphaned_runs
+    from store.runs import close_orphaned_runs
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

@@ -15,7 +15,7 @@ from crawler import sections
 from crawler.encoding import decode_html, declared_charset, looks_like_mojibake
 from crawler.parsers import ChallengePage, ParseError, is_challenge, parse_article, parse_feed, parse_listing
 from store.timestamps import parse_timestamp
-from store.writes import Fetch
+from store.records import Fetch
 
 CHALLENGE_RETRIES = 2
 MAX_ARTICLE_REDIRECTS = 5
@@ -107,7 +107,7 @@ class MidSpider(scrapy.Spider):
         # come in `rechecks`); a listing showing them again is no reason to spend a request on the site.
         self.seen: set[tuple[int, str]] = set(known)
         # ... and what the store knew when the run began (a listing that shows only these, read for the first
-        # time, is dated by its newest entry rather than counted as changed now: store/writes._first_change).
+        # time, is dated by its newest entry rather than counted as changed now: store/index_pages.first_change).
         self.known: frozenset[tuple[int, str]] = frozenset(self.seen)
         # Listing and feed pages (path and query, any host) not due this run: quiet lately, or a recent 404
         # (store/discovery.py decides).

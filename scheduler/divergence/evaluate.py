@@ -10,12 +10,13 @@ import sqlite_utils
 
 from scheduler.divergence.findings import Config, Finding, compare_pair
 from scheduler.divergence.history import edit_not_propagated, missing_translation
+from store.changes import change_exists, insert_change
 from store.divergences import (
     active_histories,
     all_statement_ids,
+    change_key,
     divergence_news,
     insert_divergence,
-    insert_divergence_change,
     open_divergence_ids,
     resolve_divergence,
     single_language_statements,
@@ -25,7 +26,6 @@ from store.divergences import (
     statements_with_open_divergences,
     unannounced_open_divergences,
     update_divergence,
-    was_announced,
 )
 from store.sql import transaction
 from store.timestamps import utcnow
@@ -170,14 +170,13 @@ def record_changes(db: sqlite_utils.Database, opened: Iterable[int] = (), resolv
             row = divergence_news(db, did)
             if row is None:
                 continue
-            if kind == "divergence_resolved" and not was_announced(db, did):
+            if kind == "divergence_resolved" and not change_exists(db, change_key("divergence", did)):
                 continue  # never announced, so no need to announce that it ended
             la, lb, dkind, summary = row["lang_a"], row["lang_b"], row["kind"], row["summary"]
             text = f"{la}/{lb} {dkind}: {summary}" if kind == "divergence" else f"resolved {la}/{lb} {dkind}: {summary}"
-            change_id = insert_divergence_change(db, did, kind, statement_id=row["statement_id"], lang=la,
-                                                 version=row["version_a"], summary=text, run_id=run_id, now=stamp)
-            if change_id is not None:
-                written.append(change_id)
+            written += insert_change(db, key=change_key(kind, did), sid=row["statement_id"], lang=la, kind=kind,
+                                     from_version=None, to_version=row["version_a"], run_id=run_id, summary=text,
+                                     diff=None, now=stamp)
     return written
 
 

@@ -1,4 +1,4 @@
-"""Behaviour of the offline mirror (fixtures/server.py)."""
+"""Behaviour of the offline mirror (fixtures/mirror/) over HTTP: pages, states, faults, control endpoints, CLI."""
 from __future__ import annotations
 
 import http.client
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.server import MirrorServer
+from fixtures.mirror import MirrorServer
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_QA = "/ru/foreign_policy/news/1974990/"        # real Lavrov Q&A, ru + en
@@ -316,7 +316,7 @@ def test_http_control(mirror):
 
 
 def test_cli_prints_url_and_stops_on_sigterm():
-    proc = subprocess.Popen([sys.executable, "-m", "fixtures.server", "--port", "0", "--state", "later"],
+    proc = subprocess.Popen([sys.executable, "-m", "fixtures.mirror", "--port", "0", "--state", "later"],
                             cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline().strip()

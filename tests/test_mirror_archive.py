@@ -1,4 +1,4 @@
-"""The older portal's mirror handler (fixtures/archive_site.py): URL schemes, languages, paging, states."""
+"""The older portal's mirror handler (fixtures/mirror/archive.py): URL schemes, languages, paging, states."""
 from __future__ import annotations
 
 from urllib.parse import parse_qs
@@ -8,7 +8,7 @@ import pytest
 from crawler.parsers import NotAnArticle
 from crawler.parsers.g1_article import parse_article
 from crawler.parsers.g1_listing import parse_listing, parse_pager
-from fixtures.archive_site import ARCHIVE_ROOT, handle_archive, load_manifest
+from fixtures.mirror.archive import ARCHIVE_ROOT, handle_archive, load_manifest
 
 INST = "cKNonkJE02Bw"
 ASEAN = f"/foreign_policy/news/-/asset_publisher/{INST}/content/id/3929435"

@@ -1,0 +1,138 @@
+"""One crawl cycle, for `run`, `watch` and `demo`: open a run, crawl it, detect, check divergences, emit, close."""
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from scheduler.detect import DeletionRule, detect_changes
+from scheduler.divergence.findings import Config as DivergenceConfig
+from scheduler.edit_rules import EditRules
+from store.crawl_request import BadRequest, CrawlRequest
+from store.db import StoreError, open_db
+from store.exit_codes import ExitCode
+from store.runs import close_orphaned_runs, finish_run, reachability, start_run
+from store.sql import rollback
+
+
+@dataclass
+class CycleSettings:
+    """Everything a cycle needs besides the database: the crawl, and what to do with what it found."""
+
+    crawl: dict[str, Any] = field(default_factory=dict)   # CrawlRequest fields other than db and run_id
+    workers: int = 1                                       # crawler processes sharing the work
+    time_limit: float | None = None                        # seconds before the crawl is killed
+    deletion: DeletionRule = field(default_factory=DeletionRule)
+    edits: EditRules = field(default_factory=EditRules)
+    divergence: DivergenceConfig = field(default_factory=DivergenceConfig)
+    emit_divergences: bool = False
+    atom: str | None = None
+    jsonl: str | None = None
+    notify: tuple[str, ...] = ()
+
+
+class CycleError(Exception):
+    """A cycle that could not run or could not be recorded; the message is one line for the user."""
+
+    def __init__(self, message: str, exit_code: ExitCode) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass
+class CycleResult:
+    """The closed run (its row with counts) and the exit status the cycle deserves."""
+
+    run: dict[str, Any]
+    exit_code: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def crawl_request(db_path: str, settings: CycleSettings) -> CrawlRequest:
+    """The cycle's crawl request, validated (run id 0 until the run is opened); CycleError if it is bad."""
+    try:
+        return CrawlRequest(db=db_path, run_id=0, **settings.crawl).validate()
+    except (BadRequest, TypeError) as exc:
+        raise CycleError(str(exc), ExitCode.USAGE) from None
+
+
+def run_cycle(db_path: str, settings: CycleSettings, *, command: str = "run", quiet: bool = False,
+              now: str | None = None) -> CycleResult:
+    """Run one cycle and close its run; CycleError when it cannot start or cannot be recorded."""
+    from scheduler.crawl_process import run_crawl
+    from scheduler.sinks import SinkError, make_sinks
+
+    request = crawl_request(db_path, settings)
+    try:
+        db = open_db(db_path)
+    except StoreError as exc:
+        raise CycleError(str(exc), ExitCode.FATAL) from None
+    try:
+        try:
+            sinks = make_sinks(db, atom=settings.atom, jsonl=settings.jsonl, notify=settings.notify)
+        except SinkError as exc:
+            raise CycleError(str(exc), ExitCode.USAGE) from None
+        try:
+            close_orphaned_runs(db)
+            run_id = start_run(db, command=command, base_url=request.target, options=request.options(),
+                               owner_pid=os.getpid(), now=now)
+        except sqlite3.OperationalError as exc:
+            raise CycleError(_unwritable(db_path, exc), ExitCode.FATAL) from None
+        result = run_crawl(replace(request, run_id=run_id), workers=settings.workers,
+                           time_limit=settings.time_limit, quiet=quiet)
+        try:
+            return _close(db, run_id, request, settings, result, sinks, now)
+        except sqlite3.OperationalError as exc:
+            # The store cannot be written (disk full, I/O error, read-only): the run stays open and the next
+            # cycle's detection picks up its versions. If the crawler already said so, its exit status says it.
+            if result.returncode:
+                raise CycleError("", result.returncode) from None
+            raise CycleError(_unwritable(db_path, exc), ExitCode.FATAL) from None
+    finally:
+        db.conn.close()
+
+
+def _unwritable(db_path: str, exc: Exception) -> str:
+    return f"cannot write the database {db_path}: {exc} (is the disk full, or the file or directory read-only?)"
+
+
+def _close(db: Any, run_id: int, request: CrawlRequest, settings: CycleSettings, result: Any, sinks: list[Any],
+           now: str | None) -> CycleResult:
+    """Detect, check divergences, emit and close the run of a finished crawl."""
+    from scheduler.divergence.evaluate import after_run
+    from scheduler.sinks import SinkError, emit
+
+    warnings: list[str] = []
+    detect_changes(db, run_id, settings.deletion, edits=settings.edits, now=now)
+    try:
+        after_run(db, run_id, settings.divergence, emit=settings.emit_divergences, now=now)
+    except Exception as exc:  # noqa: BLE001 - a divergence problem must never lose the run's changes
+        rollback(db)
+        warnings.append(f"cross-language divergence check failed: {type(exc).__name__}: {exc}")
+    status, message, exit_code = _outcome(db, run_id, request, settings, result)
+    sink_errors = []
+    for sink in sinks:
+        try:
+            emit(db, [sink], now=now)
+        except SinkError as exc:
+            sink_errors.append(str(exc))  # the change stays pending for this sink and goes out next time
+    message = "; ".join(filter(None, [message, *sink_errors])) or None
+    row = finish_run(db, run_id, status, message, now=now)
+    return CycleResult(row, exit_code, warnings)
+
+
+def _outcome(db: Any, run_id: int, request: CrawlRequest, settings: CycleSettings,
+             result: Any) -> tuple[str, str | None, int]:
+    """(run status, message, exit status) of a finished crawl."""
+    if result.timed_out:
+        return ("interrupted", f"stopped at the time limit of {settings.time_limit:.0f}s",
+                result.returncode or ExitCode.TIME_LIMIT)
+    if result.interrupted:
+        return "interrupted", "interrupted by a signal (Ctrl-C or SIGTERM)", result.returncode or ExitCode.INTERRUPTED
+    if result.returncode:
+        return "failed", f"crawler exited with code {result.returncode}", result.returncode
+    reached, failed = reachability(db, run_id)
+    if not reached and failed:
+        return "failed", f"cannot reach {request.target} ({failed} requests failed to connect)", ExitCode.FATAL
+    return "ok", None, ExitCode.OK

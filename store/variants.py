@@ -1,0 +1,120 @@
+"""Language variants: their status and current version, and the lists of them that crawls and detection walk."""
+from __future__ import annotations
+
+import sqlite_utils
+
+from store.sql import column
+
+
+def variant_status(db: sqlite_utils.Database, sid: str, lang: str) -> str | None:
+    """'active' or 'deleted', or None for a variant the store never had content for."""
+    row = db.conn.execute("SELECT status FROM variants WHERE statement_id=? AND lang=?", (sid, lang)).fetchone()
+    return row[0] if row else None
+
+
+def current_version(db: sqlite_utils.Database, sid: str, lang: str) -> int | None:
+    """The number of a variant's current version, or None."""
+    row = db.conn.execute("SELECT current_version FROM variants WHERE statement_id=? AND lang=?",
+                          (sid, lang)).fetchone()
+    return row[0] if row else None
+
+
+def set_status(db: sqlite_utils.Database, sid: str, lang: str, status: str, now: str) -> None:
+    """Mark a variant active or deleted (a change: the re-check policy watches it closely again); the
+    statement is deleted when none of its variants is active."""
+    db.conn.execute("UPDATE variants SET status=?, last_changed_at=? WHERE statement_id=? AND lang=?",
+                    (status, now, sid, lang))
+    live = db.conn.execute("SELECT count(*) FROM variants WHERE statement_id=? AND status='active'",
+                           (sid,)).fetchone()[0]
+    db.conn.execute("UPDATE statements SET status=? WHERE id=?", ("active" if live else "deleted", sid))
+
+
+def all_variants(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+    """(statement id, language) of every variant, in order."""
+    return [(r[0], r[1]) for r in db.conn.execute(
+        "SELECT statement_id, lang FROM variants ORDER BY statement_id, lang").fetchall()]
+
+
+def variants_touched(db: sqlite_utils.Database, run_id: int) -> list[tuple[str, str]]:
+    """The variants a run fetched or wrote, and those written by runs that did not end well since the last
+    good one (never finished, or closed as interrupted after their process died): a crash between writing a
+    version (or a 'gone' answer) and detecting its change delays the change by one run, not until the next
+    re-check."""
+    return [(r[0], r[1]) for r in db.conn.execute(
+        "WITH unfinished AS (SELECT id FROM runs WHERE id<>? AND (finished_at IS NULL OR status<>'ok')"
+        "  AND id > coalesce((SELECT max(id) FROM runs WHERE status='ok' AND id<?), 0))"
+        " SELECT DISTINCT statement_id, lang FROM fetches WHERE run_id=? AND statement_id IS NOT NULL"
+        " UNION SELECT DISTINCT statement_id, lang FROM versions WHERE run_id=?"
+        " UNION SELECT DISTINCT statement_id, lang FROM versions WHERE run_id IN unfinished"
+        " UNION SELECT DISTINCT statement_id, lang FROM fetches WHERE run_id IN unfinished"
+        "  AND statement_id IS NOT NULL ORDER BY 1, 2",
+        (run_id, run_id, run_id, run_id)).fetchall()]
+
+
+def known_variants(db: sqlite_utils.Database, site: str) -> list[tuple[int, str]]:
+    """(numeric id, language) of every variant of a site the store has (the crawl does not fetch them again
+    unless the re-check policy says so)."""
+    rows = db.conn.execute("SELECT statement_id, lang FROM variants WHERE statement_id LIKE ? || ':%'",
+                           (site,)).fetchall()
+    return [(int(sid.split(":", 1)[1]), lang) for sid, lang in rows if sid.split(":", 1)[1].isdigit()]
+
+
+def statement_ids(db: sqlite_utils.Database, ids: list[str] | None = None) -> list[str]:
+    """Every statement id, or those of `ids` the store has."""
+    if ids is None:
+        return column(db.conn.execute("SELECT id FROM statements ORDER BY id"))
+    from store.sql import in_list
+
+    marks, params = in_list(ids)
+    return column(db.conn.execute(f"SELECT id FROM statements WHERE id IN {marks} ORDER BY id", params))
+
+
+def archive_counts(db: sqlite_utils.Database) -> dict[str, object]:
+    """Statements by status, variants (and deleted ones) by language, and the number of versions."""
+    q = db.conn.execute
+    return {
+        "statements": dict(q("SELECT status, count(*) FROM statements GROUP BY status").fetchall()),
+        "by_lang": [(lang, n, d or 0) for lang, n, d in q(
+            "SELECT lang, count(*), sum(status='deleted') FROM variants GROUP BY lang ORDER BY count(*) DESC")],
+        "versions": q("SELECT count(*) FROM versions").fetchone()[0],
+    }
+
+
+def awaiting_deletion(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
+    """(statement, language, last check) of active variants whose last answer was 'gone', oldest check first."""
+    return [tuple(r) for r in db.conn.execute(
+        "SELECT statement_id, lang, last_checked_at FROM variants WHERE status='active' AND last_outcome='gone'"
+        " ORDER BY last_checked_at").fetchall()]
+
+
+def failing_variants(db: sqlite_utils.Database, min_failures: int, limit: int = 20) -> list[tuple[str, str, int, str, str]]:
+    """(statement, language, failures in a row, last outcome, last check) of variants failing repeatedly."""
+    return [tuple(r) for r in db.conn.execute(
+        "SELECT statement_id, lang, failures, last_outcome, last_checked_at FROM variants"
+        " WHERE failures >= ? ORDER BY failures DESC LIMIT ?", (min_failures, limit)).fetchall()]
+
+
+def await_confirmation(db: sqlite_utils.Database, sid: str, lang: str, version: int, after: str) -> None:
+    """Hold a version's edit until a fetch at or after `after` shows the same text (the re-check policy makes
+    the variant due then, and it is fetched without validators)."""
+    db.conn.execute("UPDATE variants SET confirm_version=?, confirm_after=? WHERE statement_id=? AND lang=?"
+                    " AND confirm_version IS NOT ?", (version, after, sid, lang, version))
+
+
+def clear_confirmation(db: sqlite_utils.Database, sid: str, lang: str) -> None:
+    """No edit of this variant awaits confirmation any more."""
+    db.conn.execute("UPDATE variants SET confirm_version=NULL, confirm_after=NULL WHERE statement_id=? AND lang=?"
+                    " AND confirm_version IS NOT NULL", (sid, lang))
+
+
+def awaiting_confirmation(db: sqlite_utils.Database) -> list[tuple[str, str, int, str]]:
+    """(statement, language, version, confirming fetch due from) of edits held for confirmation."""
+    return [tuple(r) for r in db.conn.execute(
+        "SELECT statement_id, lang, confirm_version, confirm_after FROM variants WHERE confirm_version IS NOT NULL"
+        " ORDER BY confirm_after").fetchall()]
+
+
+def statement_dates(db: sqlite_utils.Database, sid: str) -> tuple[str | None, str | None]:
+    """(published at, first seen at) of a statement."""
+    row = db.conn.execute("SELECT published_at, first_seen_at FROM statements WHERE id=?", (sid,)).fetchone()
+    return (row[0], row[1]) if row else (None, None)

@@ -1,0 +1,89 @@
+"""Versions: every distinct text a language variant has had (append-only), written and read here."""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Mapping
+
+import sqlite_utils
+
+from store.sources import Source
+
+
+def content_sha256(title: str, paragraphs: list[dict[str, Any]]) -> str:
+    """Hash of the normalised content; equal hashes mean no new version."""
+    canonical = json.dumps(
+        {"title": title, "paragraphs": [[p.get("speaker"), p.get("text")] for p in paragraphs]},
+        ensure_ascii=False, separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def join_body(paragraphs: list[Mapping[str, Any]]) -> str:
+    """A version's body: the paragraphs joined by blank lines, a speaker as `Speaker: text`."""
+    return "\n\n".join((f"{p['speaker']}: {p['text']}" if p.get("speaker") else p["text"]) for p in paragraphs)
+
+
+def insert_version(db: sqlite_utils.Database, sid: str, lang: str, number: int, record: Mapping[str, Any],
+                   sha: str, now: str, run_id: int | None, source: Source, rederived: bool) -> int:
+    """Append a version (the caller holds the transaction and updates the variant); returns its number."""
+    paragraphs = list(record["paragraphs"])
+    body = record.get("body")
+    if body is None:
+        body = join_body(paragraphs)
+    db.conn.execute(
+        "INSERT INTO versions (statement_id, lang, version, title, body, paragraphs, content_sha256, published_at,"
+        " document_number, captured_at, run_id, parser_version, raw_response_id, rederived, warc_record_id,"
+        " warc_file, warc_offset, payload_digest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (sid, lang, number, record["title"], body, json.dumps(paragraphs, ensure_ascii=False), sha,
+         record.get("published_at"), record.get("document_number"), now, run_id,
+         record.get("parser_version", "unknown"), source.raw_response_id, int(rederived), source.warc_record_id,
+         source.warc_file, source.warc_offset, source.payload_digest),
+    )
+    return number
+
+
+_VERSION_COLUMNS = ("version", "title", "body", "paragraphs", "content_sha256", "captured_at", "rederived",
+                    "parser_version")
+
+
+def load_version(db: sqlite_utils.Database, sid: str, lang: str, version: int) -> dict[str, Any] | None:
+    """One stored version as a dict with parsed paragraphs, or None."""
+    row = db.conn.execute(
+        f"SELECT {', '.join(_VERSION_COLUMNS)} FROM versions WHERE statement_id=? AND lang=? AND version=?",
+        (sid, lang, version)).fetchone()
+    if row is None:
+        return None
+    out = dict(zip(_VERSION_COLUMNS, row))
+    out["paragraphs"] = json.loads(out["paragraphs"])
+    return out
+
+
+def parser_of(db: sqlite_utils.Database, sid: str, lang: str, version: int) -> str | None:
+    """The parser version that produced one version."""
+    row = db.conn.execute("SELECT parser_version FROM versions WHERE statement_id=? AND lang=? AND version=?",
+                          (sid, lang, version)).fetchone()
+    return row[0] if row else None
+
+
+def reported_versions(db: sqlite_utils.Database, sid: str, lang: str) -> list[int]:
+    """The numbers of a variant's versions that are content (not parser re-readings), oldest first."""
+    return [r[0] for r in db.conn.execute(
+        "SELECT version FROM versions WHERE statement_id=? AND lang=? AND rederived=0 ORDER BY version",
+        (sid, lang)).fetchall()]
+
+
+def earlier_version_with(db: sqlite_utils.Database, sid: str, lang: str, below: int, sha: str) -> int | None:
+    """The newest version before `below` whose text has this hash (a flip back to an old text), or None."""
+    row = db.conn.execute(
+        "SELECT max(version) FROM versions WHERE statement_id=? AND lang=? AND version<? AND content_sha256=?",
+        (sid, lang, below, sha)).fetchone()
+    return row[0] if row else None
+
+
+def is_late_translation(db: sqlite_utils.Database, sid: str, lang: str) -> bool:
+    """True when another language of the statement was stored in an earlier run than this variant's first version."""
+    return db.conn.execute(
+        "SELECT 1 FROM versions o, versions me WHERE me.statement_id=? AND me.lang=? AND me.version=1"
+        " AND o.statement_id=me.statement_id AND o.lang<>me.lang AND o.run_id < me.run_id LIMIT 1",
+        (sid, lang)).fetchone() is not None
