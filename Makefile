@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean golden bench bench-quick
+.PHONY: demo test test-fast install clean golden bench bench-quick
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -19,6 +19,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# Everything but the tests marked `slow` (crawl subprocesses, full crawls of the mirror, kill and soak tests).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # Regenerate golden files (parser records, diffs) and show what changed.
 golden: $(STAMP)

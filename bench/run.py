@@ -482,110 +482,134 @@ def fmt(v: Any, digits: int = 1) -> str:
     return str(v)
 
 
+class Rows:
+    """The lines of the results table: (figure, value, target, met or MISSED)."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str, str]] = []
+
+    def add(self, name: str, value: Any, target: str = "", ok: bool | None = None, digits: int = 1) -> None:
+        self.rows.append((name, fmt(value, digits), target, "" if ok is None else ("met" if ok else "MISSED")))
+
+    def text(self, name: str, value: str, target: str = "") -> None:
+        self.rows.append((name, value, target, ""))
+
+
+def _rows_1(r: Rows, x: dict) -> None:
+    r.add("1 full crawl: pages (requests)", x["requests"])
+    r.add("1 full crawl: pages/s end to end (1 process)", x["pages_per_s"])
+    r.add("1 full crawl: pages/s, crawl phase only", x["pages_per_s_crawl_phase"])
+    r.add("1 bare Scrapy, same requests: pages/s", x["bare"]["pages_per_s"])
+    r.add("1 full (crawl phase) / bare", x["ratio_to_bare"], ">= 0.50", (x["ratio_to_bare"] or 0) >= 0.5, 2)
+    if len(x.get("pairs", [])) > 1:
+        r.text("1 ... each run: full / bare pages/s (ratio)", "; ".join(
+            f"{p['pages_per_s_crawl_phase'] or 0:.0f} / {p['bare_pages_per_s']:.0f} ({p['ratio'] or 0:.2f})"
+            for p in x["pairs"]), "(medians above)")
+    if "bare_tuned" in x:
+        r.add("1 bare Scrapy with the crawler's item settings: pages/s", x["bare_tuned"]["pages_per_s"])
+        r.add("1 full (crawl phase) / bare with those settings", x["ratio_to_bare_tuned"], "", None, 2)
+    r.add("1 after the crawl (start-up, detection, divergences), s", x["post_crawl_s"])
+    r.add("1 CPU seconds (crawl, incl. children)", x["cpu_s"])
+    r.add("1 peak memory of one process, MB", x["peak_rss_mb"], "< 300", x["peak_rss_mb"] < 300, 0)
+    r.add("1 database size, MB", x["db_mb"], digits=0)
+    r.add("1 WARC archive size, MB", x["warc_mb"], digits=0)
+    if "workers" in x:
+        w = x["workers"]
+        r.add(f"1 --workers {w['workers']}: pages/s, crawl phase", w["pages_per_s_crawl_phase"])
+        r.add(f"1 --workers {w['workers']}: speed-up over 1 process (crawl phase)", w["speedup"],
+              "> 1 (uses both cores)", (w["speedup"] or 0) > 1.2, 2)
+        r.add(f"1 --workers {w['workers']}: peak memory per process, MB", w["peak_rss_mb"], "< 300",
+              w["peak_rss_mb"] < 300, 0)
+
+
+def _rows_2(r: Rows, x: dict) -> None:
+    r.add("2 re-crawl: requests", x["requests"])
+    r.add("2 re-crawl: 304 answers", x["not_modified"])
+    r.add("2 re-crawl: versions written", x["versions_new"], "0", x["versions_new"] == 0)
+    r.add("2 re-crawl: bytes / full crawl bytes", x["bytes_ratio_to_full"] * 100, "< 5 %",
+          x["bytes_ratio_to_full"] < 0.05, 2)
+    r.add("2 re-crawl: time, s", x["wall_s"])
+
+
+def _rows_3(r: Rows, x: dict) -> None:
+    r.add("3 incremental: requests used", x["requests"])
+    r.add("3 incremental: minimum (new variants + listings/RSS + due)", x["minimum"], "= used (+1 robots.txt)",
+          x["requests"] <= x["minimum"] + 1)
+    r.add("3 incremental: new variants written / published", f"{x['variants_new_written']} / {x['new_variants']}")
+    r.add("3 incremental: edits detected / due / made", f"{x['edits_detected']} / {x['edits_due']} / {x['edits']}")
+
+
+def _rows_4(r: Rows, x: dict) -> None:
+    r.add("4 reparse: pages/s on one core", x["one_core"]["pages_per_s"], ">= 150",
+          x["one_core"]["pages_per_s"] >= 150)
+    r.add(f"4 reparse: pages/s with all {x['all_cores']['cores']} cores", x["all_cores"]["pages_per_s"])
+    if isinstance(x.get("crawl_reparse"), dict):
+        r.add("4 `crawl reparse` (reported pages/s)", x["crawl_reparse"]["reported_pages_per_s"])
+
+
+def _rows_5(r: Rows, x: dict) -> None:
+    r.add("5 edited variants detected", x["edited_detected"])
+    r.add("5 detection time for the run, s", x["detect_s"], digits=2)
+    r.add("5 detection per change, ms", x["detect_ms_per_change"], digits=2)
+    r.add("5 diff + render per edit, ms", x["diff_ms_per_edit"], digits=2)
+
+
+def _rows_6(r: Rows, x: dict) -> None:
+    mw = x["ministry_watch"]
+    r.add(f"6 ministry-watch, {x['pages']} known pages: time s / requests", f"{mw['wall_s']:.1f} / {mw['requests']}")
+    r.add("6 ministry-watch: edits detected / made", f"{mw['edits_detected']} / {x['edited_variants']}")
+    if isinstance(x.get("urlwatch"), dict):
+        u = x["urlwatch"]
+        r.add("6 urlwatch: time s / requests", f"{u['wall_s']:.1f} / {u['requests']}")
+        r.add("6 urlwatch: jobs reported changed / made", f"{u['edits_detected']} / {x['edited_variants']}")
+    else:
+        r.add("6 urlwatch", x.get("urlwatch"))
+
+
+def _rows_7(r: Rows, s7: dict) -> None:
+    for name, x in s7.items():
+        if not isinstance(x, dict) or "requests_per_day" not in x:
+            continue
+        t = x["targets"]
+        lat = x["latency"]
+        r.add(f"7 [{name}] requests/day (mean / max after the first day)",
+              f"{x['requests_per_day']:.0f} / {x['requests_per_day_max']}", "<= ~3,000", t["requests"])
+        r.add(f"7 [{name}] requests on the first day (bookkeeping and schedule starting)", x["requests_first_day"])
+        r.add(f"7 [{name}] new statement: worst detection latency, h", lat["new_statement"]["max_h"],
+              f"within one cycle ({x['cycle_minutes'] / 60:.1f} h)", t["new"], 2)
+        r.add(f"7 [{name}] new translation: median / worst latency, h",
+              f"{fmt(lat['new_translation']['median_h'], 2)} / {fmt(lat['new_translation']['max_h'], 2)}")
+        r.add(f"7 [{name}] edit <1 day old: worst latency, h", lat["edit_lt_1d"]["max_h"], "<= 2 h",
+              t["edit_lt_1d"], 2)
+        r.add(f"7 [{name}] edit <1 week old: worst latency, h", lat["edit_lt_7d"]["max_h"], "<= 24 h",
+              t["edit_lt_7d"], 2)
+        r.add(f"7 [{name}] edit older: worst latency, h", lat["edit_older"]["max_h"], "", None, 1)
+        r.add(f"7 [{name}] deletion: worst latency, h", lat["deletion"]["max_h"], "", None, 1)
+        missed = sum(v["missed"] for v in lat.values())
+        r.add(f"7 [{name}] changes missed (past their target window)", missed, "0", missed == 0)
+        r.add(f"7 [{name}] edits made before the first fetch (undetectable)", x["edits_before_first_fetch"])
+        r.add(f"7 [{name}] days to re-verify the whole archive", x["reverify_days"], "<= 90", t["reverify"], 1)
+
+
+SCENARIO_ROWS = {"1": _rows_1, "2": _rows_2, "3": _rows_3, "4": _rows_4, "5": _rows_5, "6": _rows_6, "7": _rows_7}
+
+
 def table(res: dict) -> str:
-    rows: list[tuple[str, str, str, str]] = []
-    s = {k: v for k, v in res["scenarios"].items() if "error" not in v}
+    """The results as a Markdown table: failed scenarios first, then each scenario's figures in order."""
+    r = Rows()
     for k, v in res["scenarios"].items():
         if "error" in v:
-            rows.append((f"{k} FAILED", v["error"][:60], "", ""))
-
-    def add(name: str, value: Any, target: str = "", ok: bool | None = None, digits: int = 1) -> None:
-        rows.append((name, fmt(value, digits), target, "" if ok is None else ("met" if ok else "MISSED")))
-
-    if "1" in s:
-        x = s["1"]
-        add("1 full crawl: pages (requests)", x["requests"])
-        add("1 full crawl: pages/s end to end (1 process)", x["pages_per_s"])
-        add("1 full crawl: pages/s, crawl phase only", x["pages_per_s_crawl_phase"])
-        add("1 bare Scrapy, same requests: pages/s", x["bare"]["pages_per_s"])
-        add("1 full (crawl phase) / bare", x["ratio_to_bare"], ">= 0.50", (x["ratio_to_bare"] or 0) >= 0.5, 2)
-        if len(x.get("pairs", [])) > 1:
-            rows.append(("1 ... each run: full / bare pages/s (ratio)", "; ".join(
-                f"{p['pages_per_s_crawl_phase'] or 0:.0f} / {p['bare_pages_per_s']:.0f} ({p['ratio'] or 0:.2f})"
-                for p in x["pairs"]), "(medians above)", ""))
-        if "bare_tuned" in x:
-            add("1 bare Scrapy with the crawler's item settings: pages/s", x["bare_tuned"]["pages_per_s"])
-            add("1 full (crawl phase) / bare with those settings", x["ratio_to_bare_tuned"], "", None, 2)
-        add("1 after the crawl (start-up, detection, divergences), s", x["post_crawl_s"])
-        add("1 CPU seconds (crawl, incl. children)", x["cpu_s"])
-        add("1 peak memory of one process, MB", x["peak_rss_mb"], "< 300", x["peak_rss_mb"] < 300, 0)
-        add("1 database size, MB", x["db_mb"], digits=0)
-        add("1 WARC archive size, MB", x["warc_mb"], digits=0)
-        if "workers" in x:
-            w = x["workers"]
-            add(f"1 --workers {w['workers']}: pages/s, crawl phase", w["pages_per_s_crawl_phase"])
-            add(f"1 --workers {w['workers']}: speed-up over 1 process (crawl phase)", w["speedup"], "> 1 (uses both cores)",
-                (w["speedup"] or 0) > 1.2, 2)
-            add(f"1 --workers {w['workers']}: peak memory per process, MB", w["peak_rss_mb"], "< 300",
-                w["peak_rss_mb"] < 300, 0)
-    if "2" in s:
-        x = s["2"]
-        add("2 re-crawl: requests", x["requests"])
-        add("2 re-crawl: 304 answers", x["not_modified"])
-        add("2 re-crawl: versions written", x["versions_new"], "0", x["versions_new"] == 0)
-        add("2 re-crawl: bytes / full crawl bytes", x["bytes_ratio_to_full"] * 100, "< 5 %",
-            x["bytes_ratio_to_full"] < 0.05, 2)
-        add("2 re-crawl: time, s", x["wall_s"])
-    if "3" in s:
-        x = s["3"]
-        add("3 incremental: requests used", x["requests"])
-        add("3 incremental: minimum (new variants + listings/RSS + due)", x["minimum"], "= used (+1 robots.txt)",
-            x["requests"] <= x["minimum"] + 1)
-        add("3 incremental: new variants written / published", f"{x['variants_new_written']} / {x['new_variants']}")
-        add("3 incremental: edits detected / due / made", f"{x['edits_detected']} / {x['edits_due']} / {x['edits']}")
-    if "4" in s:
-        x = s["4"]
-        add("4 reparse: pages/s on one core", x["one_core"]["pages_per_s"], ">= 150",
-            x["one_core"]["pages_per_s"] >= 150)
-        add(f"4 reparse: pages/s with all {x['all_cores']['cores']} cores", x["all_cores"]["pages_per_s"])
-        if isinstance(x.get("crawl_reparse"), dict):
-            add("4 `crawl reparse` (reported pages/s)", x["crawl_reparse"]["reported_pages_per_s"])
-    if "5" in s:
-        x = s["5"]
-        add("5 edited variants detected", x["edited_detected"])
-        add("5 detection time for the run, s", x["detect_s"], digits=2)
-        add("5 detection per change, ms", x["detect_ms_per_change"], digits=2)
-        add("5 diff + render per edit, ms", x["diff_ms_per_edit"], digits=2)
-    if "6" in s:
-        x = s["6"]
-        mw = x["ministry_watch"]
-        add(f"6 ministry-watch, {x['pages']} known pages: time s / requests",
-            f"{mw['wall_s']:.1f} / {mw['requests']}")
-        add("6 ministry-watch: edits detected / made", f"{mw['edits_detected']} / {x['edited_variants']}")
-        if isinstance(x.get("urlwatch"), dict):
-            u = x["urlwatch"]
-            add("6 urlwatch: time s / requests", f"{u['wall_s']:.1f} / {u['requests']}")
-            add("6 urlwatch: jobs reported changed / made", f"{u['edits_detected']} / {x['edited_variants']}")
-        else:
-            add("6 urlwatch", x.get("urlwatch"))
-    if "7" in s:
-        for name, x in s["7"].items():
-            if not isinstance(x, dict) or "requests_per_day" not in x:
-                continue
-            t = x["targets"]
-            lat = x["latency"]
-            add(f"7 [{name}] requests/day (mean / max after the first day)",
-                f"{x['requests_per_day']:.0f} / {x['requests_per_day_max']}", "<= ~3,000", t["requests"])
-            add(f"7 [{name}] requests on the first day (bookkeeping and schedule starting)", x["requests_first_day"])
-            add(f"7 [{name}] new statement: worst detection latency, h", lat["new_statement"]["max_h"],
-                f"within one cycle ({x['cycle_minutes'] / 60:.1f} h)", t["new"], 2)
-            add(f"7 [{name}] new translation: median / worst latency, h",
-                f"{fmt(lat['new_translation']['median_h'], 2)} / {fmt(lat['new_translation']['max_h'], 2)}")
-            add(f"7 [{name}] edit <1 day old: worst latency, h", lat["edit_lt_1d"]["max_h"], "<= 2 h",
-                t["edit_lt_1d"], 2)
-            add(f"7 [{name}] edit <1 week old: worst latency, h", lat["edit_lt_7d"]["max_h"], "<= 24 h",
-                t["edit_lt_7d"], 2)
-            add(f"7 [{name}] edit older: worst latency, h", lat["edit_older"]["max_h"], "", None, 1)
-            add(f"7 [{name}] deletion: worst latency, h", lat["deletion"]["max_h"], "", None, 1)
-            add(f"7 [{name}] changes missed (past their target window)",
-                sum(v["missed"] for v in lat.values()), "0", sum(v["missed"] for v in lat.values()) == 0)
-            add(f"7 [{name}] edits made before the first fetch (undetectable)", x["edits_before_first_fetch"])
-            add(f"7 [{name}] days to re-verify the whole archive", x["reverify_days"], "<= 90", t["reverify"], 1)
-    width = [max(len(r[i]) for r in rows + [("figure", "value", "target", "")]) for i in range(4)]
+            r.text(f"{k} FAILED", v["error"][:60])
+    s = {k: v for k, v in res["scenarios"].items() if "error" not in v}
+    for key, rows in SCENARIO_ROWS.items():
+        if key in s:
+            rows(r, s[key])
+    rows = r.rows
+    width = [max(len(row[i]) for row in rows + [("figure", "value", "target", "")]) for i in range(4)]
     lines = [f"| {'figure'.ljust(width[0])} | {'value'.rjust(width[1])} | {'target'.ljust(width[2])} | {''.ljust(width[3])} |",
              f"|{'-' * (width[0] + 2)}|{'-' * (width[1] + 2)}|{'-' * (width[2] + 2)}|{'-' * (width[3] + 2)}|"]
-    for r in rows:
-        lines.append(f"| {r[0].ljust(width[0])} | {r[1].rjust(width[1])} | {r[2].ljust(width[2])} | {r[3].ljust(width[3])} |")
+    for row in rows:
+        lines.append(f"| {row[0].ljust(width[0])} | {row[1].rjust(width[1])} | {row[2].ljust(width[2])} | {row[3].ljust(width[3])} |")
     return "\n".join(lines)
 
 

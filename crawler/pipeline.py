@@ -13,10 +13,11 @@ from typing import Any
 
 from crawler.encoding import decode_html
 from crawler.parsers import ParseError, parse_any_article
-from crawler.spiders.mid import FetchItem, PageItem
+from crawler.items import FetchItem, PageItem
 from store.db import open_db
 from store.warc import DEFAULT_MAX_SIZE, WarcArchive, WarcRef, default_warc_dir, parse_size
 from store.fetches import record_fetch
+from store.outcomes import ERROR_OUTCOMES, Outcome
 from store.pages import record_page
 from store.sql import transaction
 
@@ -181,10 +182,9 @@ class StorePipeline:
         elif isinstance(item, FetchItem):
             record_fetch(self.db, self.run_id, item.fetch)
             outcome = item.fetch.outcome
-            self.counts["pages"] += outcome != "robots"
-            self.counts["challenges"] += outcome == "challenge"
-            self.counts["errors"] += outcome in ("server_error", "rate_limited", "timeout",
-                                                 "connection_error", "parse_error", "error", "offsite")
+            self.counts["pages"] += outcome != Outcome.ROBOTS
+            self.counts["challenges"] += outcome == Outcome.CHALLENGE
+            self.counts["errors"] += outcome in ERROR_OUTCOMES
 
     def _show_progress(self) -> None:
         if not self.progress or time.monotonic() - self._last_print < 0.5:

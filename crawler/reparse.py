@@ -19,12 +19,12 @@ import sqlite_utils
 from crawler import parsers as _parsers
 from crawler.encoding import decode_html
 from crawler.parsers import PARSER_VERSION, ParseError
-from store.warc import WarcError
+from store.rederived import append_rederived
 from store.runs import finish_run, start_run
 from store.sources import Source, load_source, version_source
-from store.sql import transaction
-from store.timestamps import utcnow
-from store.versions import content_sha256, insert_version
+from store.variants import current_versions
+from store.versions import content_sha256, load_version, versions_before
+from store.warc import WarcError
 
 Parser = Callable[[str, str], dict[str, Any]]
 
@@ -42,7 +42,9 @@ if hasattr(_parsers, "G1_PARSER_VERSION"):
 
 
 @dataclass
-class Outcome:
+class VariantReparse:
+    """What re-reading one variant's current page came to (a row of `crawl reparse --json`)."""
+
     statement_id: str
     lang: str
     status: str                    # rederived | unchanged | unparseable | missing | damaged | skipped
@@ -55,7 +57,9 @@ class Outcome:
 
 @dataclass
 class ReparseReport:
-    outcomes: list[Outcome] = field(default_factory=list)
+    """Every variant's result, the history check's counts, and the run that recorded it."""
+
+    outcomes: list[VariantReparse] = field(default_factory=list)
     history_checked: int = 0
     history_different: int = 0
     seconds: float = 0.0
@@ -95,23 +99,6 @@ def _describe(old: dict[str, Any], new: dict[str, Any]) -> str:
     return ", ".join(parts) or "same text"
 
 
-def select_variants(db: sqlite_utils.Database, statements: list[str] | None = None, site: str | None = None,
-                    langs: list[str] | None = None) -> list[tuple[str, str, int]]:
-    where, params = ["va.current_version IS NOT NULL"], []
-    if statements:
-        where.append(f"va.statement_id IN ({','.join('?' * len(statements))})")
-        params += statements
-    if site:
-        where.append("s.site = ?")
-        params.append(site)
-    if langs:
-        where.append(f"va.lang IN ({','.join('?' * len(langs))})")
-        params += langs
-    return db.conn.execute(
-        "SELECT va.statement_id, va.lang, va.current_version FROM variants va JOIN statements s ON s.id = va.statement_id"
-        f" WHERE {' AND '.join(where)} ORDER BY va.statement_id, va.lang", params).fetchall()
-
-
 def _read(db: sqlite_utils.Database, source: Source, parse: Parser) -> tuple[str, dict[str, Any] | None, str]:
     """('ok'|'missing'|'damaged'|'unparseable', record, detail)."""
     try:
@@ -134,39 +121,14 @@ def reparse_archive(db: sqlite_utils.Database, *, statements: list[str] | None =
     parsers = parsers or PARSERS
     report = ReparseReport()
     started = time.perf_counter()
-    targets = select_variants(db, statements, site, langs)
+    targets = current_versions(db, statements, site, langs)
     if not dry_run:
         report.run_id = start_run(db, command="reparse", base_url=None, options={
             "statement": statements or [], "site": site, "lang": langs or []})
     for sid, lang, current in targets:
-        row = db.conn.execute(
-            "SELECT title, paragraphs, content_sha256, parser_version FROM versions"
-            " WHERE statement_id=? AND lang=? AND version=?", (sid, lang, current)).fetchone()
-        old = {"title": row[0], "paragraphs": json.loads(row[1])}
-        old_sha, old_parser = row[2], row[3]
-        entry = parsers.get(family(old_parser))
-        if entry is None:
-            report.outcomes.append(Outcome(sid, lang, "skipped", current, old_parser=old_parser,
-                                           detail=f"no parser for {old_parser}"))
-            continue
-        parse, new_parser = entry
-        source = version_source(db, sid, lang, current)
-        assert source is not None
-        status, fresh, detail = _read(db, source, parse)
-        if fresh is None:
-            report.outcomes.append(Outcome(sid, lang, status, current, old_parser=old_parser, detail=detail))
-            continue
-        sha = content_sha256(fresh["title"], list(fresh["paragraphs"]))
-        if sha == old_sha:
-            report.outcomes.append(Outcome(sid, lang, "unchanged", current, old_parser=old_parser,
-                                           new_parser=fresh.get("parser_version", new_parser)))
-        else:
-            outcome = Outcome(sid, lang, "rederived", current, current + 1, old_parser,
-                              fresh.get("parser_version", new_parser), _describe(old, fresh))
-            report.outcomes.append(outcome)
-            if not dry_run:
-                _write(db, sid, lang, current, fresh, sha, source, report.run_id)
-        if history:
+        result = _reparse_variant(db, sid, lang, current, parsers, dry_run=dry_run, run_id=report.run_id)
+        report.outcomes.append(result)
+        if history and result.status in ("unchanged", "rederived"):
             _check_history(db, sid, lang, current, parsers, report)
     report.seconds = time.perf_counter() - started
     if report.run_id is not None:
@@ -174,32 +136,33 @@ def reparse_archive(db: sqlite_utils.Database, *, statements: list[str] | None =
     return report
 
 
-def _write(db: sqlite_utils.Database, sid: str, lang: str, current: int, fresh: dict[str, Any], sha: str,
-           source: Source, run_id: int | None) -> None:
-    now = utcnow()
-    with transaction(db):
-        # Another writer may have moved on meanwhile: only append on top of the version we read.
-        still = db.conn.execute("SELECT current_version FROM variants WHERE statement_id=? AND lang=?",
-                                (sid, lang)).fetchone()
-        if still is None or still[0] != current:
-            return
-        insert_version(db, sid, lang, current + 1, fresh, sha, now, run_id, source, True)
-        db.conn.execute("UPDATE variants SET current_version=?, content_sha256=?, title=? WHERE statement_id=? AND lang=?",
-                        (current + 1, sha, fresh["title"], sid, lang))
-        if lang == "ru":
-            # The Russian original's metadata wins (as in record_page): a parser fix may correct it.
-            db.conn.execute(
-                "UPDATE statements SET kind=coalesce(?, kind), published_at=coalesce(?, published_at),"
-                " document_number=coalesce(?, document_number) WHERE id=?",
-                (fresh.get("kind"), fresh.get("published_at"), fresh.get("document_number"), sid))
+def _reparse_variant(db: sqlite_utils.Database, sid: str, lang: str, current: int,
+                     parsers: dict[str, tuple[Parser, str]], *, dry_run: bool, run_id: int | None) -> VariantReparse:
+    """Re-read the page behind a variant's current version; append a re-derived version when the text differs."""
+    old = load_version(db, sid, lang, current)
+    assert old is not None
+    old_parser = old["parser_version"]
+    entry = parsers.get(family(old_parser))
+    if entry is None:
+        return VariantReparse(sid, lang, "skipped", current, old_parser=old_parser, detail=f"no parser for {old_parser}")
+    parse, new_parser = entry
+    source = version_source(db, sid, lang, current)
+    assert source is not None
+    status, fresh, detail = _read(db, source, parse)
+    if fresh is None:
+        return VariantReparse(sid, lang, status, current, old_parser=old_parser, detail=detail)
+    new_parser = fresh.get("parser_version", new_parser)
+    sha = content_sha256(fresh["title"], list(fresh["paragraphs"]))
+    if sha == old["content_sha256"]:
+        return VariantReparse(sid, lang, "unchanged", current, old_parser=old_parser, new_parser=new_parser)
+    if not dry_run:
+        append_rederived(db, sid, lang, current, fresh, sha, source, run_id)
+    return VariantReparse(sid, lang, "rederived", current, current + 1, old_parser, new_parser, _describe(old, fresh))
 
 
 def _check_history(db: sqlite_utils.Database, sid: str, lang: str, current: int,
                    parsers: dict[str, tuple[Parser, str]], report: ReparseReport) -> None:
-    rows = db.conn.execute(
-        "SELECT version, content_sha256, parser_version FROM versions WHERE statement_id=? AND lang=? AND version<?"
-        " ORDER BY version", (sid, lang, current)).fetchall()
-    for version, sha, parser_version in rows:
+    for version, sha, parser_version in versions_before(db, sid, lang, current):
         entry = parsers.get(family(parser_version))
         source = version_source(db, sid, lang, version)
         if entry is None or source is None or not source.archived:

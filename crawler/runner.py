@@ -45,8 +45,10 @@ def run_crawl(request: CrawlRequest) -> ExitCode:
     process = CrawlerProcess(crawl_settings(
         db=request.db, run_id=request.run_id, base_url=request.target, delay=request.delay, ignore_robots=request.ignore_robots,
         timeout=request.timeout, retries=request.retries, progress=request.progress,
-        log_level=["WARNING", "INFO", "DEBUG"][min(request.verbose, 2)], warc_dir=request.warc_dir,
+        log_level=["ERROR", "INFO", "DEBUG"][min(request.verbose, 2)], warc_dir=request.warc_dir,
         warc_max_size=request.warc_max_size))
+    if not request.verbose:
+        _quiet_request_failures()
     spider = process.create_crawler(ArchiveSpider if request.site == "archive.mid.ru" else MidSpider)
     if request.parent_pid is not None:
         _stop_with_parent(request.parent_pid)
@@ -63,9 +65,18 @@ def run_crawl(request: CrawlRequest) -> ExitCode:
     return ExitCode.OK
 
 
+def _quiet_request_failures() -> None:
+    """Without -v, requests that fail are not Scrapy's to report, line by line with tracebacks: the store records
+    each one (fetches.outcome) and the parent sums them up in one line. Other errors (a bug) are still shown."""
+    import logging
+
+    for name in ("scrapy.downloadermiddlewares", "scrapy.core.downloader"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
 def _plan(store: object, request: CrawlRequest) -> dict[str, object]:
     """What the store says this crawl should fetch: due re-checks, the variants it has, listings not due."""
-    from crawler.spiders.mid import Recheck
+    from crawler.items import Recheck
     from store.discovery import index_pages_not_due, parse_discovery_policy
     from store.recheck import RecheckPolicy, parse_policy, variants_to_recheck
     from store.variants import known_variants

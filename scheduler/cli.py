@@ -19,4 +19,4 @@ for _command in (run, watch, changes, diff, status, parse, demo, serve, reparse,
     main.add_command(_command)
 
 if __name__ == "__main__":
-    main()
+    main(prog_name="crawl")   # usage errors name the command people type, not `python -m scheduler.cli`

@@ -87,12 +87,17 @@ def reparse(db: str, statements: tuple[str, ...], site: str | None, langs: tuple
 @click.command()
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
-@click.option("--since", type=Date(), default=None, help="Only statements published on/after this date (YYYY-MM-DD).")
+@click.option("--since", type=Date(), default=None,
+              help="Only statements published on/after this date (YYYY-MM-DD) or in the last 7d, 12h, 2w ...")
 @click.option("--lang", "langs", multiple=True, help="Only these languages; repeatable.")
 @click.option("--with-versions", is_flag=True,
               help="Every version too: a `versions` list per line (jsonl), or one row per version (csv).")
 @click.option("--output", "-o", default="-", show_default=True, help="Output file, or - for standard output.")
-def export(db: str, fmt: str, since: str | None, langs: tuple[str, ...], with_versions: bool, output: str) -> None:
+@click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte order mark (for spreadsheet programs).")
+@click.option("--raw-cells", is_flag=True,
+              help="CSV: leave cells starting with = + - @ as they are (default: a leading ' keeps them text).")
+def export(db: str, fmt: str, since: str | None, langs: tuple[str, ...], with_versions: bool, output: str,
+           bom: bool, raw_cells: bool) -> None:
     """Write the corpus (one record per language variant, current text) for other tools."""
     from store.export import iter_variants, write_csv, write_jsonl
 
@@ -106,7 +111,8 @@ def export(db: str, fmt: str, since: str | None, langs: tuple[str, ...], with_ve
         except OSError as exc:
             raise FatalError(f"cannot write {output}: {exc.strerror}")
     try:
-        n = write_jsonl(items, out) if fmt == "jsonl" else write_csv(items, out, with_versions=with_versions)
+        n = write_jsonl(items, out) if fmt == "jsonl" else write_csv(items, out, with_versions=with_versions,
+                                                                     raw_cells=raw_cells, bom=bom)
     finally:
         if out is not sys.stdout:
             out.close()

@@ -16,10 +16,14 @@ from store.exit_codes import ExitCode
 
 
 def _check_request(db: str, params: dict[str, Any]) -> None:
-    """Refuse a crawl that cannot run before anything is written (exit status 2)."""
+    """Refuse a crawl that cannot run, or whose sinks could not deliver, before anything is written (exit 2)."""
+    from scheduler.sinks import SinkError, check_sinks
+
     try:
         crawl_request(db, cycle_settings(params))
-    except CycleError as exc:
+        check_sinks(atom=params.get("atom"), jsonl=params.get("jsonl"), notify=tuple(params.get("notify") or ()),
+                    feed_url=params.get("feed_url"))
+    except (CycleError, SinkError) as exc:
         raise click.UsageError(str(exc)) from None
     if params.get("ignore_robots"):
         click.echo("warning: --ignore-robots: robots.txt is not obeyed; be gentle with the site", err=True)
@@ -47,6 +51,8 @@ def run(db: str, time_limit: timedelta, **params: Any) -> None:
         click.echo(f"warning: {warning}", err=True)
     if result.exit_code == ExitCode.FATAL and result.run.get("message"):
         click.echo(f"error: {result.run['message']}", err=True)
+    for sink_error in result.sink_errors:
+        click.echo(f"error: {sink_error}", err=True)
     click.echo("\n".join(run_summary(result.run)))
     sys.exit(result.exit_code)
 

@@ -1,7 +1,6 @@
 """`crawl divergences` and `crawl diff ID --against LANG`: what one language version says that another does not."""
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
@@ -18,7 +17,8 @@ from store.ids import statement_ref
 @click.option("--statement", "statement_id", default=None, help="Only this statement (mid.ru:ID or ID).")
 @click.option("--kind", type=click.Choice(KINDS), multiple=True, help="Only these kinds (repeatable).")
 @click.option("--lang", multiple=True, help="Only pairs involving this language (repeatable).")
-@click.option("--since", type=Date(), default=None, help="Only divergences detected on/after this date (YYYY-MM-DD).")
+@click.option("--since", type=Date(), default=None,
+              help="Only divergences detected on/after this date (YYYY-MM-DD) or in the last 7d, 12h, 2w ...")
 @click.option("--all", "include_resolved", is_flag=True, help="Include resolved divergences.")
 @click.option("--refresh", is_flag=True, help="Re-evaluate every statement first (e.g. an archive crawled before).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
@@ -29,6 +29,7 @@ def divergences(db: str, statement_id: str | None, kind: tuple[str, ...], lang: 
     """Cross-language divergences: what one language version says that another does not."""
     from scheduler.diff.terminal import safe_terminal
     from store.divergences import list_divergences
+    from store.export import json_line
 
     store = open_store(db, write=refresh)
     if refresh:
@@ -43,7 +44,7 @@ def divergences(db: str, statement_id: str | None, kind: tuple[str, ...], lang: 
                             langs=lang, since=since, limit=limit)
     for r in rows:
         if as_json:
-            click.echo(json.dumps(r, ensure_ascii=False))
+            click.echo(json_line(r))
             continue
         state = f"resolved {r['resolved_at']}" if r["resolved_at"] else "open"
         conf = f" conf {r['confidence']:.2f}" if r["confidence"] is not None else ""
@@ -80,9 +81,11 @@ def show_against(store: Any, statement_id: str, lang: str, against: str, fmt: st
 
         findings = missing_paragraphs(al) + number_mismatch(al)
     if fmt == "json":
-        click.echo(json.dumps({"statement_id": statement_id, "version_a": texts[lang]["version"],
-                               "version_b": texts[against]["version"], "alignment": al.to_dict(),
-                               "findings": [f.__dict__ for f in findings]}, ensure_ascii=False))
+        from store.export import json_line
+
+        click.echo(json_line({"statement_id": statement_id, "version_a": texts[lang]["version"],
+                              "version_b": texts[against]["version"], "alignment": al.to_dict(),
+                              "findings": [f.__dict__ for f in findings]}))
     elif fmt == "html":
         click.echo(render_side_by_side_html(
             al, findings, title_a=texts[lang]["title"], title_b=texts[against]["title"],

@@ -1,6 +1,7 @@
 """The `crawl` CLI's shared pieces: option decorators defined once, the one database opener, exit statuses."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any, Callable
 
@@ -49,17 +50,31 @@ def open_store(db: str, *, write: bool = False) -> sqlite_utils.Database:
 
 
 class Date(click.ParamType):
-    """A calendar date on the command line (YYYY-MM-DD), given to commands as that ISO string."""
+    """A date on the command line: a calendar date (YYYY-MM-DD, checked: no 2024-02-30), given to commands as
+    that ISO string, or a time ago (7d, 12h, 2w, 30m), given as the UTC timestamp it means; with `day_only`,
+    as the calendar day (UTC) that timestamp falls on (for filters that compare days, such as the crawl's)."""
 
     name = "date"
 
+    def __init__(self, day_only: bool = False) -> None:
+        self.day_only = day_only
+
     def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        from scheduler.durations import time_ago
+
         if isinstance(value, date):
             return value.isoformat()
+        text = str(value).strip()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            try:
+                return date.fromisoformat(text).isoformat()
+            except ValueError:
+                self.fail(f"{value!r} is not a date on the calendar", param, ctx)
         try:
-            return date.fromisoformat(str(value).strip()).isoformat()
+            moment = time_ago(text)
         except ValueError:
-            self.fail(f"{value!r} is not a date (use YYYY-MM-DD)", param, ctx)
+            self.fail(f"{value!r} is not a date: use YYYY-MM-DD, or a time ago such as 7d, 12h, 2w", param, ctx)
+        return moment.date().isoformat() if self.day_only else moment.isoformat()
 
 
 def with_options(options: list[Callable[..., Any]]) -> Callable[..., Any]:
@@ -97,6 +112,16 @@ def _check_size(ctx: click.Context, param: click.Parameter, value: str | None) -
     return value
 
 
+def _check_feed_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from scheduler.sinks import SinkError, check_feed_url
+
+    try:
+        check_feed_url(value)
+    except SinkError as exc:
+        raise click.BadParameter(str(exc).split(": ", 1)[-1]) from None
+    return value
+
+
 def divergence_delay_options() -> list[Callable[..., Any]]:
     """--divergence-after / --translation-after, for the crawling commands and `crawl divergences`."""
     return [
@@ -125,7 +150,8 @@ def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Section (repeatable). Default: all."),
         click.option("--lang", multiple=True, type=click.Choice(LANGUAGES),
                      help="Content language (repeatable). Default: all."),
-        click.option("--since", type=Date(), default=None, help="Only discover statements published on/after this date."),
+        click.option("--since", type=Date(day_only=True), default=None,
+                     help="Only discover statements published on/after this date (YYYY-MM-DD, or 7d, 2w ago)."),
         click.option("--max-pages", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Listing pages per section and language (robots.txt forbids paging on mid.ru)."),
         click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
@@ -163,6 +189,12 @@ def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--jsonl", type=click.Path(dir_okay=False), default=None,
                      help="Append each change as one JSON line to this file."),
         click.option("--notify", multiple=True, help="Apprise URL to notify (repeatable; needs [notify] extra)."),
+        click.option("--feed-url", default=None, callback=_check_feed_url,
+                     help="The http(s) address the --atom feed is published at (its self link)."),
+        click.option("--backlog", is_flag=True,
+                     help="Also send sinks the changes recorded before they were added (a new sink starts from now)."),
+        click.option("--announce-initial", is_flag=True,
+                     help="Also send sinks the database's first fill (recorded, but not announced by default)."),
         *divergence_delay_options(),
         click.option("--emit-divergences", is_flag=True,
                      help="Also send new and resolved cross-language divergences to the sinks (off by default)."),
@@ -192,5 +224,8 @@ def cycle_settings(params: dict[str, Any], *, time_limit: float | None = None, p
         crawl=crawl, workers=params.get("workers") or 1, time_limit=time_limit,
         deletion=DeletionRule(checks=params.get("delete_after_checks", 2),
                               span=params.get("delete_after", timedelta(hours=6))),
-        edits=edit_rules(params), divergence=divergence_config(params), emit_divergences=bool(params.get("emit_divergences")),
-        atom=params.get("atom"), jsonl=params.get("jsonl"), notify=tuple(params.get("notify") or ()))
+        edits=edit_rules(params), divergence=divergence_config(params),
+        emit_divergences=bool(params.get("emit_divergences")),
+        atom=params.get("atom"), jsonl=params.get("jsonl"), notify=tuple(params.get("notify") or ()),
+        feed_url=params.get("feed_url"), backlog=bool(params.get("backlog")),
+        announce_initial=bool(params.get("announce_initial")))

@@ -1,7 +1,6 @@
 """`crawl changes`, `crawl diff`, `crawl status` and `crawl parse`: reading what the archive holds."""
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
@@ -13,7 +12,8 @@ from store.ids import statement_ref
 
 @click.command()
 @db_option
-@click.option("--since", type=Date(), default=None, help="Only changes detected on/after this date (YYYY-MM-DD).")
+@click.option("--since", type=Date(), default=None,
+              help="Only changes detected on/after this date (YYYY-MM-DD) or in the last 7d, 12h, 2w ...")
 @click.option("--kind", type=click.Choice(["new", "edited", "deleted", "restored"]), multiple=True)
 @click.option("--lang", multiple=True)
 @click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True)
@@ -24,11 +24,12 @@ def changes(db: str, since: str | None, kind: tuple[str, ...], lang: tuple[str, 
     """The change log, newest first."""
     from scheduler.diff.terminal import safe_terminal
     from store.changes import change_rows
+    from store.export import json_line
 
     store = open_store(db)
     for c in change_rows(store, since=since, kinds=kind, langs=lang, newest=limit, newest_first=True):
         if as_json:
-            click.echo(json.dumps(c, ensure_ascii=False))
+            click.echo(json_line(c))
             continue
         flag = " (cosmetic)" if c["cosmetic"] else ""
         click.echo(safe_terminal(f"{c['detected_at']}  {c['kind']:<8} {c['statement_id']} [{c['lang']}]{flag}  "
@@ -70,7 +71,9 @@ def diff(statement_id: str, db: str, lang: str, from_v: int | None, to_v: int | 
         raise NotFoundError(f"{statement_id} [{lang}] has versions 1..{current}")
     result = diff_versions(old, new)
     if fmt == "json":
-        click.echo(render_json(result))
+        from store.export import safe_json_text
+
+        click.echo(safe_json_text(render_json(result)))
     elif fmt == "html":
         click.echo(render_html_page(result, title=f"{new['title']} ({lang}, v{from_v} → v{to_v})"))
     else:

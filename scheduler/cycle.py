@@ -9,6 +9,7 @@ from typing import Any
 from scheduler.detect import DeletionRule, detect_changes
 from scheduler.divergence.findings import Config as DivergenceConfig
 from scheduler.edit_rules import EditRules
+from store.changes import mark_initial_fill
 from store.crawl_request import BadRequest, CrawlRequest
 from store.db import StoreError, open_db
 from store.exit_codes import ExitCode
@@ -30,6 +31,9 @@ class CycleSettings:
     atom: str | None = None
     jsonl: str | None = None
     notify: tuple[str, ...] = ()
+    feed_url: str | None = None        # the Atom feed's published address (its self link)
+    backlog: bool = False              # sinks also get the changes recorded before they were added
+    announce_initial: bool = False     # sinks also get the database's first fill
 
 
 class CycleError(Exception):
@@ -47,6 +51,7 @@ class CycleResult:
     run: dict[str, Any]
     exit_code: int
     warnings: list[str] = field(default_factory=list)
+    sink_errors: list[str] = field(default_factory=list)   # one line per sink that could not deliver
 
 
 def crawl_request(db_path: str, settings: CycleSettings) -> CrawlRequest:
@@ -61,7 +66,7 @@ def run_cycle(db_path: str, settings: CycleSettings, *, command: str = "run", qu
               now: str | None = None) -> CycleResult:
     """Run one cycle and close its run; CycleError when it cannot start or cannot be recorded."""
     from scheduler.crawl_process import run_crawl
-    from scheduler.sinks import SinkError, make_sinks
+    from scheduler.sinks import SinkError, make_sinks, register
 
     request = crawl_request(db_path, settings)
     try:
@@ -70,10 +75,12 @@ def run_cycle(db_path: str, settings: CycleSettings, *, command: str = "run", qu
         raise CycleError(str(exc), ExitCode.FATAL) from None
     try:
         try:
-            sinks = make_sinks(db, atom=settings.atom, jsonl=settings.jsonl, notify=settings.notify)
+            sinks = make_sinks(db, atom=settings.atom, jsonl=settings.jsonl, notify=settings.notify,
+                               feed_url=settings.feed_url)
         except SinkError as exc:
             raise CycleError(str(exc), ExitCode.USAGE) from None
         try:
+            register(db, sinks, now=now)   # before the crawl: a new sink is owed what this run finds
             close_orphaned_runs(db)
             run_id = start_run(db, command=command, base_url=request.target, options=request.options(),
                                owner_pid=os.getpid(), now=now)
@@ -99,9 +106,10 @@ def _unwritable(db_path: str, exc: Exception) -> str:
 
 def _close(db: Any, run_id: int, request: CrawlRequest, settings: CycleSettings, result: Any, sinks: list[Any],
            now: str | None) -> CycleResult:
-    """Detect, check divergences, emit and close the run of a finished crawl."""
+    """Detect, check divergences, emit and close the run of a finished crawl. A sink that fails leaves the run
+    as it is (its changes wait for the next run) but makes the exit status SINK_FAILED."""
     from scheduler.divergence.evaluate import after_run
-    from scheduler.sinks import SinkError, emit
+    from scheduler.sinks import emit
 
     warnings: list[str] = []
     detect_changes(db, run_id, settings.deletion, edits=settings.edits, now=now)
@@ -110,16 +118,16 @@ def _close(db: Any, run_id: int, request: CrawlRequest, settings: CycleSettings,
     except Exception as exc:  # noqa: BLE001 - a divergence problem must never lose the run's changes
         rollback(db)
         warnings.append(f"cross-language divergence check failed: {type(exc).__name__}: {exc}")
+    mark_initial_fill(db, run_id)
     status, message, exit_code = _outcome(db, run_id, request, settings, result)
-    sink_errors = []
-    for sink in sinks:
-        try:
-            emit(db, [sink], now=now)
-        except SinkError as exc:
-            sink_errors.append(str(exc))  # the change stays pending for this sink and goes out next time
+    emission = emit(db, sinks, backlog=settings.backlog, announce_initial=settings.announce_initial, now=now)
+    sink_errors = [f"sink {label} failed: {reason}; what it has not had goes out next run"
+                   for label, reason in emission.failed.items()]
+    if sink_errors and exit_code == ExitCode.OK:
+        exit_code = ExitCode.SINK_FAILED
     message = "; ".join(filter(None, [message, *sink_errors])) or None
     row = finish_run(db, run_id, status, message, now=now)
-    return CycleResult(row, exit_code, warnings)
+    return CycleResult(row, exit_code, warnings, sink_errors)
 
 
 def _outcome(db: Any, run_id: int, request: CrawlRequest, settings: CycleSettings,

@@ -10,17 +10,19 @@ import click
 
 from scheduler.cycle import CycleError, CycleSettings, run_cycle
 from scheduler.detect import DeletionRule
+from scheduler.edit_rules import EditRules
 from scheduler.report import run_summary
 from store.db import open_db
 from store.exit_codes import ExitCode
 
 
 def _settings(base_url: str, out_dir: Path, warc_dir: str | None, warc_max_size: str | None) -> CycleSettings:
-    # A local mirror: no delay, re-check everything, confirm deletions at once (two checks, no wait).
+    # A local mirror: no delay, re-check everything, confirm deletions (two checks) and edits (a second fetch of
+    # the same text) without waiting between them.
     return CycleSettings(
         crawl={"base_url": base_url, "delay": 0.0, "timeout": 5.0, "retries": 1, "recheck": "all",
                "warc_dir": warc_dir, "warc_max_size": warc_max_size},
-        deletion=DeletionRule(checks=2, span=timedelta(0)),
+        deletion=DeletionRule(checks=2, span=timedelta(0)), edits=EditRules(confirm_delay=timedelta(0)),
         atom=str(out_dir / "changes.atom"), jsonl=str(out_dir / "changes.jsonl"))
 
 
@@ -49,13 +51,15 @@ def run_demo(out_dir: Path, *, keep_serving: bool = False, warc_dir: str | None 
             click.secho("\n1. First crawl of the mirror (every section and language, robots.txt obeyed)", bold=True)
             _step(db_path, settings)
             click.secho("\n2. The site changes: a Russian transcript edited, an English title retouched, a statement"
-                        " removed,\n   a new statement published, one page answering with the anti-bot page",
-                        bold=True)
+                        " removed,\n   a new statement published, one page answering with the anti-bot page. The"
+                        " edits touch statements\n   older than a week: they are held until a second fetch shows"
+                        " the same text", bold=True)
             server.set_state("later")
             _step(db_path, settings)
-            click.secho("\n3. Crawl again: the removed statement answers 404 a second time, so its deletion is"
-                        " confirmed;\n   the anti-bot page was retried and never counted as an edit or a deletion",
-                        bold=True)
+            click.secho("\n3. Crawl again: the edits (of statements older than a week) show the same text a second"
+                        " time, so they\n   are reported; the removed statement answers 404 a second time, so its"
+                        " deletion is confirmed;\n   the anti-bot page was retried and never counted as an edit or a"
+                        " deletion", bold=True)
             _step(db_path, settings)
         except CycleError as exc:
             click.echo(f"error: {exc}", err=True)

@@ -22,8 +22,9 @@ def change_entry_id(change_id: Any) -> str:
 
 
 def _text(value: Any) -> str:
-    # Page-derived plain text: no controls, bidi overrides or line breaks in titles and summaries.
-    return safe_terminal(str(value or "")).replace("\n", " ").strip()
+    # Page-derived plain text: no controls, bidi overrides, line breaks or XML-invalid characters (U+FFFF,
+    # lone surrogates) in any field: lxml refuses to serialise those, and one bad title must not break the feed.
+    return _XML_INVALID.sub("", safe_terminal(str(value or ""))).replace("\n", " ").strip()
 
 
 def _http_url(url: Any) -> str | None:
@@ -60,16 +61,24 @@ def build_atom_feed(
     *,
     feed_id: str,
     title: str,
-    link: str,
+    link: str | None = None,
+    self_link: str | None = None,
     updated: datetime | None = None,
 ) -> bytes:
-    """Serialise ``changes`` (newest first) as an Atom document (UTF-8 bytes)."""
+    """Serialise ``changes`` (newest first) as an Atom document (UTF-8 bytes).
+
+    `self_link` is the address the feed is published at (rel="self", which RFC 4287 recommends but does not
+    require), `link` a page the feed is about (rel="alternate"); each only if it is http(s). A local file's
+    path is never published: the feed's identity is its tag URI `feed_id`.
+    """
     items = sorted(changes, key=lambda c: (to_datetime(c["detected_at"]), str(c["id"])), reverse=True)
 
     fg = FeedGenerator()
-    fg.id(feed_id)
+    fg.id(_text(feed_id))
     fg.title(_text(title))
-    fg.link(href=link, rel="alternate")
+    for href, rel in ((_http_url(self_link), "self"), (_http_url(link), "alternate")):
+        if href:
+            fg.link(href=href, rel=rel)
     fg.author({"name": "ministry-watch"})
     fg.generator("ministry-watch")
     if updated is not None:

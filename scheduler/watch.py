@@ -123,6 +123,8 @@ class Watcher:
         row = result.run
         for warning in result.warnings:
             log.warning("cycle %d: %s", self.cycles, warning)
+        for sink_error in result.sink_errors:
+            log.error("cycle %d: %s", self.cycles, sink_error)
         # A cycle stopped by a signal is how `watch` is meant to end (systemd, Ctrl-C): not a failure.
         self.last_exit = ExitCode.OK if result.exit_code == ExitCode.INTERRUPTED else result.exit_code
         self._watch_challenges(row)

@@ -5,13 +5,13 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from store.sql import dict_rows, in_list
+from store.sql import dict_rows, in_list, transaction
 
 # Kinds recorded for the record but never sent to sinks: a flip counted on its flapping change, and an edit
 # that was superseded before it could be confirmed.
 UNANNOUNCED_KINDS = ("flip", "unconfirmed")
 CHANGE_COLUMNS = ("c.id, c.statement_id, c.lang, c.kind, c.cosmetic, c.from_version, c.to_version, c.detected_at,"
-                  " c.run_id, c.summary, c.diff, c.emitted_at, v.title, v.url")
+                  " c.run_id, c.summary, c.diff, c.emitted_at, c.initial_fill, v.title, v.url")
 
 
 def insert_change(db: sqlite_utils.Database, *, key: str, sid: str, lang: str, kind: str,
@@ -42,11 +42,12 @@ def last_change_fetch(db: sqlite_utils.Database, sid: str, lang: str, kind: str)
 
 def change_rows(db: sqlite_utils.Database, *, since: str | None = None, kinds: Iterable[str] = (),
                 langs: Iterable[str] = (), run_ids: Iterable[int] | None = None, ids: Iterable[int] | None = None,
-                not_sent_to: str | None = None, newest: int | None = None,
-                newest_first: bool = False) -> list[dict[str, Any]]:
+                not_sent_to: str | None = None, after_id: int = 0, initial_fill: bool = True,
+                newest: int | None = None, newest_first: bool = False) -> list[dict[str, Any]]:
     """Changes joined with their variant's title and url, filtered; oldest first unless `newest_first`.
 
-    `newest` keeps only the latest N changes; `not_sent_to` only those the named sink has not had.
+    `newest` keeps only the latest N changes; `not_sent_to` only those the named sink has not had; `after_id`
+    only those recorded after that change; without `initial_fill`, none of the database's first fill.
     """
     where, params = ["1"], []
     if since:
@@ -60,6 +61,11 @@ def change_rows(db: sqlite_utils.Database, *, since: str | None = None, kinds: I
             marks, values = in_list(wanted)
             where.append(f"{column} IN {marks}")
             params += values
+    if after_id:
+        where.append("c.id > ?")
+        params.append(after_id)
+    if not initial_fill:
+        where.append("NOT c.initial_fill")
     if not_sent_to is not None:
         where.append("NOT EXISTS (SELECT 1 FROM emissions e WHERE e.change_id=c.id AND e.sink=?)")
         params.append(not_sent_to)
@@ -74,6 +80,16 @@ def change_rows(db: sqlite_utils.Database, *, since: str | None = None, kinds: I
     if newest is not None and not newest_first:
         rows.reverse()
     return rows
+
+
+def mark_initial_fill(db: sqlite_utils.Database, run_id: int) -> int:
+    """Mark the changes a run recorded as the database's first fill when no earlier run completed ('ok'): until
+    one has, everything found is the archive being filled, not news. How many were marked."""
+    with transaction(db):
+        cur = db.conn.execute(
+            "UPDATE changes SET initial_fill=1 WHERE run_id=? AND NOT initial_fill"
+            " AND NOT EXISTS (SELECT 1 FROM runs WHERE status='ok' AND id<>?)", (run_id, run_id))
+    return cur.rowcount
 
 
 def run_ids_after_first(db: sqlite_utils.Database) -> list[int]:

@@ -39,18 +39,25 @@ def insert_fetch(db: sqlite_utils.Database, run_id: int | None, fetch: Fetch, no
 
 
 def touch_variant(db: sqlite_utils.Database, fetch: Fetch, now: str) -> None:
-    """Update the check bookkeeping of a known variant (never its content)."""
+    """Update the check bookkeeping of a known variant (never its content).
+
+    The validators (ETag, Last-Modified) always describe the page behind the current version: a page read as
+    content (a new version or the same text) brings its own, even none; a 304 keeps them; a page that was not
+    accepted (an error, a cut or foreign page) never touches them, so the next check is not answered 304 for a
+    page the store refused.
+    """
     ok = fetch.outcome in OK_OUTCOMES
+    read = fetch.outcome in (Outcome.OK, Outcome.UNCHANGED)
     transient = fetch.outcome in TRANSIENT_OUTCOMES
     db.conn.execute(
         "UPDATE variants SET last_checked_at=?, last_outcome=?,"
         " last_ok_at=CASE WHEN ? THEN ? ELSE last_ok_at END,"
         " failures=CASE WHEN ? THEN failures+1 ELSE 0 END,"
-        " etag=CASE WHEN ? AND ? IS NOT NULL THEN ? ELSE etag END,"
-        " last_modified=CASE WHEN ? AND ? IS NOT NULL THEN ? ELSE last_modified END"
+        " etag=CASE WHEN ? THEN ? ELSE etag END,"
+        " last_modified=CASE WHEN ? THEN ? ELSE last_modified END"
         " WHERE statement_id=? AND lang=?",
-        (now, str(fetch.outcome), ok, now, transient, ok, fetch.etag, fetch.etag, ok, fetch.last_modified,
-         fetch.last_modified, fetch.statement_id, fetch.lang),
+        (now, str(fetch.outcome), ok, now, transient, read, fetch.etag, read, fetch.last_modified,
+         fetch.statement_id, fetch.lang),
     )
 
 

@@ -351,4 +351,15 @@ MIGRATIONS: list[str] = [
     ALTER TABLE variants ADD COLUMN confirm_version INTEGER;   -- the version whose edit awaits confirmation
     ALTER TABLE variants ADD COLUMN confirm_after TEXT;        -- UTC: the confirming fetch is due from then on
     """,
+    # 9: sinks start from when they were added (store/emissions.py), and the first fill of a database is
+    # recorded without being announced. Sinks that already had deliveries keep everything still pending.
+    """
+    CREATE TABLE sinks (
+        name TEXT PRIMARY KEY,                     -- as in emissions.sink
+        first_seen_at TEXT NOT NULL,               -- UTC, the first run that had it
+        start_after INTEGER NOT NULL DEFAULT 0     -- the last change recorded before it: older ones are not sent
+    );
+    INSERT INTO sinks (name, first_seen_at, start_after) SELECT sink, min(emitted_at), 0 FROM emissions GROUP BY sink;
+    ALTER TABLE changes ADD COLUMN initial_fill INTEGER NOT NULL DEFAULT 0;   -- 1: part of the database's first fill
+    """,
 ]

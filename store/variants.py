@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from store.sql import column
+from store.sql import column, in_list
 
 
 def variant_status(db: sqlite_utils.Database, sid: str, lang: str) -> str | None:
@@ -63,8 +63,6 @@ def statement_ids(db: sqlite_utils.Database, ids: list[str] | None = None) -> li
     """Every statement id, or those of `ids` the store has."""
     if ids is None:
         return column(db.conn.execute("SELECT id FROM statements ORDER BY id"))
-    from store.sql import in_list
-
     marks, params = in_list(ids)
     return column(db.conn.execute(f"SELECT id FROM statements WHERE id IN {marks} ORDER BY id", params))
 
@@ -118,3 +116,24 @@ def statement_dates(db: sqlite_utils.Database, sid: str) -> tuple[str | None, st
     """(published at, first seen at) of a statement."""
     row = db.conn.execute("SELECT published_at, first_seen_at FROM statements WHERE id=?", (sid,)).fetchone()
     return (row[0], row[1]) if row else (None, None)
+
+
+def current_versions(db: sqlite_utils.Database, statements: list[str] | None = None, site: str | None = None,
+                     langs: list[str] | None = None) -> list[tuple[str, str, int]]:
+    """(statement id, language, current version) of every variant with content, in order; narrowed to
+    `statements`, a `site` and `langs` when given."""
+    where, params = ["va.current_version IS NOT NULL"], []
+    if statements:
+        marks, ids = in_list(statements)
+        where.append(f"va.statement_id IN {marks}")
+        params += ids
+    if site:
+        where.append("s.site = ?")
+        params.append(site)
+    if langs:
+        marks, codes = in_list(langs)
+        where.append(f"va.lang IN {marks}")
+        params += codes
+    return [(r[0], r[1], r[2]) for r in db.conn.execute(
+        "SELECT va.statement_id, va.lang, va.current_version FROM variants va JOIN statements s ON s.id = va.statement_id"
+        f" WHERE {' AND '.join(where)} ORDER BY va.statement_id, va.lang", params).fetchall()]

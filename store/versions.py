@@ -87,3 +87,10 @@ def is_late_translation(db: sqlite_utils.Database, sid: str, lang: str) -> bool:
         "SELECT 1 FROM versions o, versions me WHERE me.statement_id=? AND me.lang=? AND me.version=1"
         " AND o.statement_id=me.statement_id AND o.lang<>me.lang AND o.run_id < me.run_id LIMIT 1",
         (sid, lang)).fetchone() is not None
+
+
+def versions_before(db: sqlite_utils.Database, sid: str, lang: str, below: int) -> list[tuple[int, str, str]]:
+    """(version, content hash, parser version) of a variant's versions before `below`, oldest first."""
+    return [(r[0], r[1], r[2]) for r in db.conn.execute(
+        "SELECT version, content_sha256, parser_version FROM versions WHERE statement_id=? AND lang=? AND version<?"
+        " ORDER BY version", (sid, lang, below)).fetchall()]

@@ -59,10 +59,12 @@ def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     state, then the 'later' state (edits, a deletion confirmed at once, anti-bot pages). Shared and
     read-only: copy it (tests.helpers.copy_archive) before writing."""
     from fixtures.mirror import MirrorServer
+    from tests.helpers import EDITS_AT_ONCE
 
     db = tmp_path_factory.mktemp("archive") / "mw.db"
     with MirrorServer(state="initial") as server:
-        base = ["--db", str(db), "--base-url", server.base_url, "--delay", "0", "--timeout", "5", "--retries", "1"]
+        base = ["--db", str(db), "--base-url", server.base_url, "--delay", "0", "--timeout", "5", "--retries", "1",
+                *EDITS_AT_ONCE]
         _crawl(*base)
         server.set_state("later")
         _crawl(*base, "--recheck", "all", "--delete-after-checks", "1", "--delete-after", "0s")

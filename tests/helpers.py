@@ -11,6 +11,12 @@ from typing import Any, Iterator
 from store.records import Fetch
 
 
+# `crawl run` options that report every edit at once: the mirror's statements date from 2024, so without them
+# every edit would first wait for a confirming fetch (scheduler/edit_rules.py), which tests of other things
+# do not exercise. tests/test_cli_run.py and tests/test_faults.py exercise the confirmation itself.
+EDITS_AT_ONCE = ("--confirm-age", "100000d", "--confirm-share", "1")
+
+
 def record(source_id: int = 1975319, lang: str = "ru", title: str = "Заголовок",
            paragraphs: list[tuple[str | None, str]] | None = None, parser_version: str = "g2-article/1",
            **extra: Any) -> dict[str, Any]:

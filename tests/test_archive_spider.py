@@ -8,7 +8,8 @@ import scrapy
 from scrapy.http import HtmlResponse
 
 from crawler.spiders.archive import ArchiveSpider
-from crawler.spiders.mid import FetchItem, MidSpider, PageItem, Recheck
+from crawler.items import FetchItem, PageItem, Recheck
+from crawler.spiders.mid import MidSpider
 from fixtures.mirror.archive import handle_archive
 
 BASE = "http://127.0.0.1:8765"
@@ -83,7 +84,7 @@ def test_listing_yields_articles_and_the_next_page():
 def test_listing_respects_max_pages_and_since():
     s = spider(max_pages=1)
     _, requests = split(s.parse_listing(respond(s.start_requests_list()[0])))
-    assert all(r.meta["page_type"] == "article" for r in requests)
+    assert requests and all(r.meta["page_type"] == "article" for r in requests)   # no next page
     s = spider(max_pages=5, since="2015-01-01")
     _, requests = split(s.parse_listing(respond(s.start_requests_list()[0])))
     assert [r.meta["source_id"] for r in requests] == [3930112, 3929435, 3928876, 3927001]  # 2013 skipped

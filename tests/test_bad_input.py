@@ -15,6 +15,8 @@ import pytest
 
 from fixtures.mirror import MirrorServer
 
+pytestmark = pytest.mark.slow  # Every test here starts `crawl` subprocesses.
+
 COMMANDS = {
     "run": ["run", "--section", "news", "--lang", "ru"],
     "watch": ["watch", "--once", "--section", "news", "--lang", "ru"],

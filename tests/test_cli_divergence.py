@@ -6,7 +6,9 @@ import json
 import pytest
 
 from fixtures.mirror import MirrorServer
-from tests.helpers import run_cli as crawl, query as rows
+from tests.helpers import EDITS_AT_ONCE, run_cli as crawl, query as rows
+
+pytestmark = pytest.mark.slow  # Every test here starts `crawl` subprocesses (full crawls of the mirror).
 
 EDITED = "mid.ru:1968405"
 # Real pages the mirror serves in Russian only although their kind is usually translated.
@@ -23,7 +25,8 @@ def mirror_run(tmp_path_factory):
     db, jsonl = str(tmp / "mw.db"), str(tmp / "changes.jsonl")
     snapshots = {}
     with MirrorServer(state="initial") as server:
-        base = ["--db", db, "--base-url", server.base_url, "--delay", "0", "--timeout", "5", "--retries", "1"]
+        base = ["--db", db, "--base-url", server.base_url, "--delay", "0", "--timeout", "5", "--retries", "1",
+                *EDITS_AT_ONCE]
         crawl("run", *base, "--jsonl", jsonl)
         snapshots["initial"] = open_findings(db)
         server.set_state("divergence-edit")

@@ -1,7 +1,11 @@
 """`crawl run --site archive.mid.ru` end to end against the mirror of the older portal."""
 
+import pytest
+
 from fixtures.mirror import MirrorServer
-from tests.helpers import run_cli as crawl, query as rows
+from tests.helpers import EDITS_AT_ONCE, run_cli as crawl, query as rows
+
+pytestmark = pytest.mark.slow  # A full `crawl run` of the older portal's mirror.
 
 
 def test_archive_crawl_five_variants_paging_and_change_detection(tmp_path):
@@ -27,6 +31,6 @@ def test_archive_crawl_five_variants_paging_and_change_detection(tmp_path):
         assert rows(db, "SELECT count(*) FROM statements WHERE site<>'archive.mid.ru'") == [(0,)]
 
         server.set_state("later")
-        crawl(*base[:-4], "--recheck", "all")
+        crawl(*base[:-4], "--recheck", "all", *EDITS_AT_ONCE)
         changes = rows(db, "SELECT kind, statement_id, lang FROM changes WHERE run_id=2")
         assert changes == [("edited", "archive.mid.ru:3929435", "ru")]

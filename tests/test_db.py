@@ -131,6 +131,7 @@ def test_a_read_only_open_never_writes(tmp_path):
     assert db.conn.execute("SELECT count(*) FROM runs").fetchone() == (0,)
 
 
+@pytest.mark.slow
 def test_read_commands_work_on_a_file_the_user_cannot_write(tmp_path, archive_db):
     """`status`, `changes`, `diff`, `export` on an archive the user may only read (a read-only file system)."""
     import subprocess

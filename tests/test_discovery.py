@@ -121,6 +121,7 @@ def test_policy_names():
         parse_discovery_policy("often")
 
 
+@pytest.mark.slow
 def test_crawl_skips_quiet_listings_and_still_finds_new_statements_through_busy_ones(tmp_path):
     db = str(tmp_path / "mw.db")
     with MirrorServer(state="initial") as server:
@@ -152,6 +153,7 @@ def test_crawl_skips_quiet_listings_and_still_finds_new_statements_through_busy_
         == [("en",), ("ru",)]
 
 
+@pytest.mark.slow
 def test_crawl_dates_first_reads_by_what_the_store_knew(tmp_path):
     """A fresh store: every listing shows new statements, so each counts as changed by the run. The same
     store meeting its listings again (bookkeeping lost, as after an upgrade): dated by their newest entry."""

@@ -120,3 +120,25 @@ def test_empty_feed_and_explicit_updated() -> None:
 def test_entry_title_helper() -> None:
     assert entry_title({"kind": "deleted", "title": "Брифинг", "lang": "fr", "cosmetic": 0}) == "[deleted] Брифинг (fr)"
     assert entry_title({"kind": "restored", "title": "", "lang": "es", "statement_id": 5}) == "[restored] statement 5 (es)"
+
+
+def test_xml_invalid_characters_are_stripped_from_every_field() -> None:
+    bad = {**CHANGES[1], "id": 10, "title": "Заявление\uffff \ufffe\x0b\x00", "summary": "new \uffffstatement",
+           "lang": "e\uffffn", "kind": "new", "url": "https://mid.ru/en/\uffff1974991/"}
+    raw = build([bad], )
+    assert "\uffff".encode() not in raw and "\ufffe".encode() not in raw
+    parsed = feedparser.parse(raw)
+    assert parsed.bozo == 0
+    [entry] = parsed.entries
+    assert entry.title == "[new] Заявление (en)"
+    assert entry.summary == "new statement"
+
+
+def test_self_link_only_for_an_http_address() -> None:
+    def links(**kw):
+        return [(l.rel, l.href) for l in feedparser.parse(build_atom_feed(
+            [], feed_id="tag:ministry-watch,2026:changes", title="t", **kw)).feed.get("links", [])]
+
+    assert links(self_link="https://example.org/changes.atom") == [("self", "https://example.org/changes.atom")]
+    assert links() == []                                     # no file:// path is ever published
+    assert links(self_link="file:///var/lib/ministry-watch/changes.atom") == []

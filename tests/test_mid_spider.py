@@ -4,7 +4,9 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request
 
-from crawler.spiders.mid import FetchItem, MidSpider, PageItem, Recheck, article_id, rebase, with_lang
+from crawler.items import FetchItem, PageItem, Recheck
+from crawler.spiders.mid import MidSpider
+from crawler.urls import article_id, rebase, with_lang
 
 CASES = Path(__file__).parent.parent / "fixtures" / "parser-cases"
 REAL = Path(__file__).parent.parent / "fixtures" / "reference-pages"

@@ -8,7 +8,11 @@ import sys
 import threading
 import time
 
+import pytest
+
 from fixtures.mirror import MirrorServer
+
+pytestmark = pytest.mark.slow  # A `crawl run` subprocess with readers polling it.
 
 HALF_WRITTEN = (
     "SELECT count(*) FROM variants v WHERE current_version IS NULL OR NOT EXISTS (SELECT 1 FROM versions w"

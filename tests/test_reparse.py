@@ -41,6 +41,7 @@ def current_rows(db):
                 " AND v.version=va.current_version")}
 
 
+@pytest.mark.slow
 def test_parser_change_rederives_exactly_the_affected_variants(db):
     before = current_rows(db)
     expected = {key for key, (_, paras, *_) in before.items() if any(p["speaker"] for p in paras)}
@@ -70,6 +71,7 @@ def test_parser_change_rederives_exactly_the_affected_variants(db):
     assert again.count("rederived") == 0 and again.count("unchanged") == len(before)
 
 
+@pytest.mark.slow
 def test_dry_run_writes_nothing_and_filters_select(db):
     versions = db.conn.execute("SELECT count(*) FROM versions").fetchone()[0]
     report = reparse_archive(db, parsers=CHANGED, dry_run=True, statements=["mid.ru:1974990"], langs=["ru"])
@@ -79,12 +81,14 @@ def test_dry_run_writes_nothing_and_filters_select(db):
     assert reparse_archive(db, parsers=CHANGED, dry_run=True, site="example.org").outcomes == []
 
 
+@pytest.mark.slow
 def test_history_counts_older_versions_read_differently(db):
     report = reparse_archive(db, dry_run=True, history=True)
     assert report.history_checked >= 2 and report.history_different == 0
     assert report.count("rederived") == 0
 
 
+@pytest.mark.slow
 def test_damaged_archive_record_is_reported_not_parsed(db):
     warc_file, offset = db.conn.execute(
         "SELECT warc_file, warc_offset FROM versions WHERE statement_id='mid.ru:1974990' AND lang='en'").fetchone()
@@ -113,6 +117,7 @@ def test_pages_kept_before_the_archive_existed_are_reparsed_from_raw_responses(t
     assert db.conn.execute("SELECT raw_response_id, rederived FROM versions WHERE version=2").fetchone() == (1, 1)
 
 
+@pytest.mark.slow
 def test_cli_reparse_runs_the_crawler_child_offline(archive_db, tmp_path):
     db = copy_archive(archive_db, tmp_path / "cli")
     proc = subprocess.run([sys.executable, "-m", "scheduler.cli", "reparse", "--db", str(db), "--statement",

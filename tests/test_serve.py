@@ -11,11 +11,11 @@ import urllib.request
 
 import pytest
 from click.testing import CliRunner
+from datasette.app import Datasette  # the `serve` extra; `make install` brings it with the `test` extra
 
-pytest.importorskip("datasette")
-from datasette.app import Datasette  # noqa: E402
+from store.meta import datasette_metadata
 
-from store.meta import datasette_metadata  # noqa: E402
+pytestmark = pytest.mark.slow  # The session's archive_db (two full crawls of the mirror) and a `crawl serve` subprocess.
 
 
 @pytest.fixture(scope="module")

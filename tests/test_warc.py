@@ -126,6 +126,7 @@ def test_version_written_from_warc_keeps_no_raw_copy_and_reparses_from_warc(db):
 # -- against a real crawl of the fixture server ------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_crawl_archives_every_article_response(archive_db):
     db = archive_db
     article_answers = q(db, "SELECT count(*), count(warc_record_id) FROM fetches WHERE page_type='article'"
@@ -140,6 +141,7 @@ def test_crawl_archives_every_article_response(archive_db):
                  " AND http_status=200 GROUP BY payload_digest)")[0][0] == 1
 
 
+@pytest.mark.slow
 def test_every_version_points_at_a_record_with_its_digest(archive_db):
     db = open_db(archive_db)
     rows = db.conn.execute("SELECT warc_file, warc_offset, payload_digest, statement_id, lang FROM versions").fetchall()
@@ -152,6 +154,7 @@ def test_every_version_points_at_a_record_with_its_digest(archive_db):
     db.conn.close()
 
 
+@pytest.mark.slow
 def test_warc_files_read_back_whole_with_valid_digests(archive_db):
     files = sorted(archive_db.with_name("mw-warc").glob("*.warc.gz"))
     assert files

@@ -1,6 +1,7 @@
 """store.pages and store.runs: versions only on content change, atomic pages, re-derived versions on parser upgrades."""
 import json
 import os
+import sqlite3
 
 import pytest
 
@@ -94,7 +95,7 @@ def test_failure_fetch_never_creates_a_version(db):
 
 def test_failed_write_leaves_nothing_half_written(db):
     bad = record(parser_version=object())  # fails at the version insert, after statement and variant rows
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.ProgrammingError, match="binding parameter"):   # the version insert, not before
         record_page(db, None, bad, ok_fetch(record()))
     for table in ("statements", "variants", "versions", "fetches", "raw_responses"):
         assert db.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0

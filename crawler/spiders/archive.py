@@ -24,7 +24,9 @@ from crawler.parsers.g1_listing import parse_pager
 from crawler.parsers.g1_urls import (
     ARCHIVE_LANGS, ARCHIVE_SECTIONS, SITE, canonical_article_url, listing_url, split_g1_url,
 )
-from crawler.spiders.mid import FetchItem, MidSpider, Recheck
+from crawler.items import FetchItem, Recheck
+from crawler.spiders.mid import INDEX_STATUSES, MidSpider
+from store.outcomes import Outcome
 
 __all__ = ["ArchiveSpider", "DEFAULT_DELTA"]
 
@@ -51,20 +53,16 @@ class ArchiveSpider(MidSpider):
 
     # -- what to fetch ---------------------------------------------------------------------------
 
-    def start_requests_list(self) -> list[scrapy.Request]:
-        discover, self.discover = self.discover, False
-        try:
-            requests = super().start_requests_list()  # the re-checks only
-        finally:
-            self.discover = discover
-        if self.discover:
-            for lang in self.langs:
-                if lang not in ARCHIVE_LANGS:
+    def discovery_requests(self) -> list[scrapy.Request]:
+        """Page 1 of each section's listing in each language the portal has it in (no feeds)."""
+        requests: list[scrapy.Request] = []
+        for lang in self.langs:
+            if lang not in ARCHIVE_LANGS:
+                continue
+            for key in self.section_keys:
+                if key not in ARCHIVE_SECTIONS or _ONLY_LANG.get(key, lang) != lang:
                     continue
-                for key in self.section_keys:
-                    if key not in ARCHIVE_SECTIONS or _ONLY_LANG.get(key, lang) != lang:
-                        continue
-                    requests.append(self._listing_request(lang, key, 1))
+                requests.append(self._listing_request(lang, key, 1))
         return requests
 
     def _listing_request(self, lang: str, key: str, page: int) -> scrapy.Request:
@@ -73,7 +71,7 @@ class ArchiveSpider(MidSpider):
             listing_url(self.base_url, lang, path, instance, page, self.delta),
             callback=self.parse_listing, errback=self.failed,
             meta={"page_type": "listing", "lang": lang, "section": key, "page": page,
-                  "handle_httpstatus_list": [404, 410]},
+                  "handle_httpstatus_list": INDEX_STATUSES},
         )
 
     def _article_request(self, url: str, lang: str, source_id: int, *, headers: dict[str, str] | None = None,
@@ -107,7 +105,7 @@ class ArchiveSpider(MidSpider):
         if parsed is None:
             return
         entries, pager = parsed
-        yield FetchItem(self._fetch(response, "ok"), extra={"entries": len(entries), "pager": pager})
+        yield FetchItem(self._fetch(response, Outcome.OK), extra={"entries": len(entries), "pager": pager})
         requests, too_old = self.follow_entries(entries, meta["lang"])
         yield from requests
         page = meta["page"]

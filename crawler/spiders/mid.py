@@ -1,20 +1,24 @@
 """Spider for the current mid.ru: listings and RSS for discovery, articles in every language, re-checks of known variants."""
 from __future__ import annotations
 
-import hashlib
 import time
-from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Iterable, Iterator
-from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit, parse_qsl
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler import sections
-from crawler.encoding import decode_html, declared_charset, looks_like_mojibake
+from crawler.encoding import Decoded, decode_html, declared_charset
+from crawler.fetches import fetch_of_failure, fetch_of_index, fetch_of_response
+from crawler.items import FetchItem, PageItem, Recheck
+from crawler.outcomes import GONE_STATUSES, REDIRECT_STATUSES, outcome_of_failure, outcome_of_status
 from crawler.parsers import ChallengePage, ParseError, is_challenge, parse_article, parse_feed, parse_listing
-from store.timestamps import parse_timestamp
+from crawler.parsers.integrity import Rejection, check_page
+from crawler.urls import article_id, is_bot_check, is_index_page, path_query, rebase, same_host, with_lang
+from store.ids import site_of, source_id_of
+from store.outcomes import Outcome
 from store.records import Fetch
 
 CHALLENGE_RETRIES = 2
@@ -22,62 +26,8 @@ MAX_ARTICLE_REDIRECTS = 5
 # Our own request meta keys (Scrapy adds internal ones to response.meta that must not be copied).
 OWN_META = ("page_type", "lang", "section", "page", "source_id", "recheck", "handle_httpstatus_all",
             "handle_httpstatus_list", "challenge_tries", "article_redirects")
-
-
-@dataclass
-class Recheck:
-    """A known variant to fetch again, with the validators from its last fetch."""
-
-    statement_id: str
-    lang: str
-    url: str
-    etag: str | None = None
-    last_modified: str | None = None
-
-
-@dataclass
-class PageItem:
-    """A parsed article and the fetch that produced it."""
-
-    record: dict[str, Any]
-    fetch: Fetch
-
-
-@dataclass
-class FetchItem:
-    """A fetch that produced no article content (listing, feed, failure, 304, gone)."""
-
-    fetch: Fetch
-    note: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def rebase(url: str, base_url: str) -> str:
-    """The same path and query on the configured host: only that host is ever crawled."""
-    parts = urlsplit(url)
-    base = urlsplit(base_url)
-    return urlunsplit((base.scheme, base.netloc, parts.path or "/", parts.query, ""))
-
-
-def with_lang(url: str, lang: str) -> str:
-    """Article URL with ?lang= set to the content language (other query parameters kept)."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
-    query.append(("lang", lang))
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
-
-
-def _path_query(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def article_id(url: str) -> int | None:
-    """The numeric id in an article path (/<ui>/<section>/<id>/), or None."""
-    for segment in reversed([s for s in urlsplit(url).path.split("/") if s]):
-        if segment.isdigit() and 6 <= len(segment) <= 8:
-            return int(segment)
-    return None
+# Listings and feeds read a 404/410 themselves ('gone': not every section exists in every language).
+INDEX_STATUSES = sorted(GONE_STATUSES)
 
 
 class MidSpider(scrapy.Spider):
@@ -111,47 +61,58 @@ class MidSpider(scrapy.Spider):
         self.known: frozenset[tuple[int, str]] = frozenset(self.seen)
         # Listing and feed pages (path and query, any host) not due this run: quiet lately, or a recent 404
         # (store/discovery.py decides).
-        self.skip_index: set[str] = {_path_query(url) for url in skip_index}
+        self.skip_index: set[str] = {path_query(url) for url in skip_index}
 
     # -- what to fetch ---------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for request in self.start_requests_list():
-            if request.meta.get("page_type") in ("listing", "feed") and _path_query(request.url) in self.skip_index:
+            if request.meta.get("page_type") in ("listing", "feed") and path_query(request.url) in self.skip_index:
                 continue  # not due: unchanged for a while, or this section does not exist in this language
             yield request
 
     def start_requests_list(self) -> list[scrapy.Request]:
+        """The re-checks of known variants first, then (when discovering) the listings and feeds."""
+        requests = self.recheck_requests()
+        if self.discover:
+            requests += self.discovery_requests()
+        return requests
+
+    def recheck_requests(self) -> list[scrapy.Request]:
+        """Conditional requests for the known variants of this site that are due."""
         requests: list[scrapy.Request] = []
         for known in self.rechecks:
-            site, _, sid = known.statement_id.partition(":")
-            if site != self.site or not sid.isdigit():
+            source_id = source_id_of(known.statement_id)
+            if site_of(known.statement_id) != self.site or source_id is None:
                 continue  # a variant of another portal: its own spider re-checks it
-            source_id = int(sid)
             self.seen.add((source_id, known.lang))
-            headers = {}
-            if known.etag:
-                headers["If-None-Match"] = known.etag
-            if known.last_modified:
-                headers["If-Modified-Since"] = known.last_modified
             requests.append(self._article_request(rebase(known.url, self.base_url), known.lang, source_id,
-                                                  headers=headers, recheck=True))
-        if self.discover:
-            for lang in self.langs:
-                for key in self.section_keys:
-                    path = sections.listing_path(key, lang)
-                    if path:
-                        requests.append(scrapy.Request(
-                            f"{self.base_url}{path}", callback=self.parse_listing, errback=self.failed,
-                            meta={"page_type": "listing", "lang": lang, "section": key, "page": 1,
-                                  "handle_httpstatus_list": [404, 410]},
-                        ))
-                if self.feeds:
-                    requests.append(scrapy.Request(
-                        f"{self.base_url}/{lang}/rss.php", callback=self.parse_feed, errback=self.failed,
-                        meta={"page_type": "feed", "lang": lang, "handle_httpstatus_list": [404, 410]},
-                    ))
+                                                  headers=known.conditional_headers(), recheck=True))
         return requests
+
+    def discovery_requests(self) -> list[scrapy.Request]:
+        """Page 1 of each section's listing in each language, and each language's feed."""
+        requests: list[scrapy.Request] = []
+        for lang in self.langs:
+            for key in self.section_keys:
+                if sections.listing_path(key, lang):
+                    requests.append(self._listing_request(lang, key, 1))
+            if self.feeds:
+                requests.append(scrapy.Request(
+                    f"{self.base_url}/{lang}/rss.php", callback=self.parse_feed, errback=self.failed,
+                    meta={"page_type": "feed", "lang": lang, "handle_httpstatus_list": INDEX_STATUSES},
+                ))
+        return requests
+
+    def _listing_request(self, lang: str, key: str, page: int) -> scrapy.Request:
+        # (mid.ru's robots.txt forbids ?PAGEN_1=: pages after the first are asked only with --max-pages)
+        query = f"?PAGEN_1={page}" if page > 1 else ""
+        return scrapy.Request(
+            f"{self.base_url}{sections.listing_path(key, lang)}{query}", callback=self.parse_listing,
+            errback=self.failed,
+            meta={"page_type": "listing", "lang": lang, "section": key, "page": page,
+                  "handle_httpstatus_list": INDEX_STATUSES},
+        )
 
     def _article_request(self, url: str, lang: str, source_id: int, *, headers: dict[str, str] | None = None,
                          recheck: bool = False, priority: int = 0) -> scrapy.Request:
@@ -179,6 +140,11 @@ class MidSpider(scrapy.Spider):
         self.seen.add((source_id, lang))
         return source_id, lang
 
+    def _follow(self, url: str, lang: str) -> scrapy.Request | None:
+        """The request for an article variant met in a listing, feed or language switcher, unless not ours to fetch."""
+        want = self._want_article(url, lang)
+        return self._article_request(rebase(url, self.base_url), lang, want[0]) if want else None
+
     # -- callbacks -------------------------------------------------------------------------------
 
     def read_index(self, response: Response, parse: Any) -> tuple[list[Any], Any]:
@@ -188,18 +154,12 @@ class MidSpider(scrapy.Spider):
         ministers' speeches), the anti-bot page is counted and retried, a page the parser refuses is
         a parse error: none of them is ever taken for an empty list.
         """
-        if response.status in (404, 410):
-            return [FetchItem(self._fetch(response, "gone"))], None
+        if response.status in GONE_STATUSES:
+            return [FetchItem(self._fetch(response, Outcome.GONE))], None
         text = _decoded(response).text
-        try:
-            if is_challenge(text):
-                raise ChallengePage("anti-bot page")
-            parsed = parse(text, response.url)
-        except ChallengePage:
+        if is_challenge(text):
             return list(self._challenge(response)), None
-        except ParseError as exc:
-            return [FetchItem(self._fetch(response, "parse_error", error=str(exc)))], None
-        return [], parsed
+        return self._parsed(response, text, parse)
 
     def too_old(self, entry: dict[str, Any]) -> bool:
         """Published before --since (entries without a date are kept)."""
@@ -213,9 +173,9 @@ class MidSpider(scrapy.Spider):
             if self.too_old(entry):
                 too_old = True
                 continue
-            want = self._want_article(entry["url"], lang)
-            if want:
-                requests.append(self._article_request(rebase(entry["url"], self.base_url), lang, want[0]))
+            request = self._follow(entry["url"], lang)
+            if request is not None:
+                requests.append(request)
         return requests, too_old
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
@@ -228,13 +188,7 @@ class MidSpider(scrapy.Spider):
         requests, too_old = self.follow_entries(entries, meta["lang"])
         yield from requests
         if entries and not too_old and meta["page"] < self.max_pages:
-            page = meta["page"] + 1
-            path = sections.listing_path(meta["section"], meta["lang"])
-            yield scrapy.Request(
-                f"{self.base_url}{path}?PAGEN_1={page}", callback=self.parse_listing, errback=self.failed,
-                meta={"page_type": "listing", "lang": meta["lang"], "section": meta["section"], "page": page,
-                      "handle_httpstatus_list": [404, 410]},
-            )
+            yield self._listing_request(meta["lang"], meta["section"], meta["page"] + 1)
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         items, entries = self.read_index(response, parse_feed)
@@ -245,160 +199,131 @@ class MidSpider(scrapy.Spider):
         yield from self.follow_entries(entries, response.meta["lang"])[0]
 
     def parse_article(self, response: Response) -> Iterator[Any]:
-        status = response.status
-        if status == 304:
-            yield FetchItem(self._fetch(response, "not_modified"))
-            return
-        if status in (404, 410):
-            yield FetchItem(self._fetch(response, "gone"))
-            return
-        if status == 429:
-            yield FetchItem(self._fetch(response, "rate_limited"))
-            return
-        if status >= 500:
-            yield FetchItem(self._fetch(response, "server_error"))
-            return
-        if status in (301, 302, 303, 307, 308):
+        """An article's answer: a status that says it all, a redirect to judge, or the page to read."""
+        outcome = outcome_of_status(response.status)
+        if outcome is not None:
+            error = f"HTTP {response.status}" if outcome is Outcome.ERROR else None
+            yield FetchItem(self._fetch(response, outcome, error=error))
+        elif response.status in REDIRECT_STATUSES:
             yield from self._article_redirect(response)
-            return
-        if status != 200:
-            yield FetchItem(self._fetch(response, "error", error=f"HTTP {status}"))
-            return
-        decoded = _decoded(response)
-        text = decoded.text
-        if not decoded.lossless:
-            if is_challenge(text):
-                yield from self._challenge(response)
-                return
-            # Bytes no charset explains: storing them would make an "edit" of replacement characters.
-            yield FetchItem(self._fetch(response, "parse_error", error=f"undecodable bytes ({decoded.encoding})"))
-            return
-        try:  # (the parser tells the anti-bot page apart itself: ChallengePage)
-            record = self.parse_record(text, response.url)
-        except ChallengePage:
-            yield from self._challenge(response)
-            return
-        except ParseError as exc:
-            yield FetchItem(self._fetch(response, "parse_error", error=str(exc)))
-            return
-        if looks_like_mojibake(f"{record.get('title', '')}\n{record.get('body', '')}"):
-            # Text decoded with the wrong charset upstream ("Ð¡ÐžÐ..."): never a version, never an edit.
-            yield FetchItem(self._fetch(response, "parse_error", error="mojibake: text decoded with a wrong charset"))
-            return
-        # The page answered for the requested variant; keep the lang we asked for if the page says otherwise.
-        yield PageItem(record, self._fetch(response, "ok", keep_body=True))
-        for lang, url in (record.get("languages") or {}).items():
-            want = self._want_article(url, lang)
-            if want:
-                yield self._article_request(rebase(url, self.base_url), lang, want[0])
+        else:
+            yield from self._article_page(response)
 
     def failed(self, failure: Failure) -> Iterator[Any]:
         """Errback: network failures, robots refusals, offsite redirects. Never evidence of deletion."""
-        request = failure.request
-        meta = request.meta
-        from scrapy.exceptions import IgnoreRequest
-        from twisted.internet.error import ConnectionLost, ConnectionRefusedError, DNSLookupError, TimeoutError
-        from twisted.internet.error import TCPTimedOutError
-        from scrapy.spidermiddlewares.httperror import HttpError
+        yield FetchItem(fetch_of_failure(failure, self.site, outcome_of_failure(failure)))
 
-        if failure.check(IgnoreRequest):
-            text = str(failure.value)
-            outcome = "robots" if "robots" in text.lower() else "offsite" if "offsite" in text.lower() else "error"
-        elif failure.check(TimeoutError, TCPTimedOutError) or "Timeout" in type(failure.value).__name__:
-            # Scrapy >= 2.13 raises its own DownloadTimeoutError instead of Twisted's TimeoutError.
-            outcome = "timeout"
-        elif failure.check(ConnectionRefusedError, ConnectionLost, DNSLookupError):
-            outcome = "connection_error"
-        elif failure.check(HttpError):
-            response = failure.value.response
-            outcome = "server_error" if response.status >= 500 else "error"
-        else:
-            name = type(failure.value).__name__
-            outcome = "connection_error" if ("Connection" in name or "ResponseNeverReceived" in name
-                                             or "ResponseFailed" in name or "DataLoss" in name) else "error"
-        sid = meta.get("source_id")
-        yield FetchItem(Fetch(
-            url=request.url, page_type=meta.get("page_type", "article"), outcome=outcome,
-            statement_id=f"{self.site}:{sid}" if sid else None, lang=meta.get("lang") if sid else None,
-            error=f"{type(failure.value).__name__}: {failure.value}"[:500],
-        ))
+    # -- reading an article ----------------------------------------------------------------------
 
-    # -- helpers ---------------------------------------------------------------------------------
+    def _article_page(self, response: Response) -> Iterator[Any]:
+        """A 200: the parsed article and requests for its other languages, or why it could not be read."""
+        items, record = self._read_article(response)
+        yield from items
+        if record is None:
+            return
+        # The page answered for the requested variant; keep the lang we asked for if the page says otherwise.
+        yield PageItem(record, self._fetch(response, Outcome.OK, keep_body=True))
+        for lang, url in (record.get("languages") or {}).items():
+            request = self._follow(url, lang)
+            if request is not None:
+                yield request
 
-    def _index_read(self, response: Response, entries: list[dict[str, Any]]) -> FetchItem:
-        """The fetch of a listing or feed that was read, with what it listed (the store tracks when that changes)."""
-        fetch = self._fetch(response, "ok")
-        fetch.entries = len(entries)
-        fetch.entries_digest = hashlib.sha1(
-            "\n".join(_path_query(e["url"]) for e in entries).encode("utf-8")).hexdigest()
-        lang = response.meta.get("lang")
-        fetch.entries_new = sum(1 for e in entries if (self.source_id_of(e["url"]), lang) not in self.known)
-        published = [t for t in (parse_timestamp(e.get("published_at")) for e in entries) if t is not None]
-        fetch.entries_newest = max(published).isoformat() if published else None
-        return FetchItem(fetch)
+    def _read_article(self, response: Response) -> tuple[list[Any], dict[str, Any] | None]:
+        """(items, the parsed record) of a 200; no record for the anti-bot page or a page refused as content."""
+        decoded = _decoded(response)
+        if not decoded.lossless:
+            if is_challenge(decoded.text):
+                return list(self._challenge(response)), None
+            # Bytes no charset explains: storing them would make an "edit" of replacement characters.
+            return [self._refused(response, f"undecodable bytes ({decoded.encoding})")], None
+        items, record = self._parsed(response, decoded.text, self.parse_record)
+        if record is None:
+            return items, None
+        rejection = self._rejection(response, decoded.text, record)
+        if rejection is not None:
+            # Well formed but not whole, not this page, or garbled: never a version, never an edit.
+            return [FetchItem(self._fetch(response, Outcome(rejection.outcome), error=rejection.reason))], None
+        return items, record
 
-    def _challenge(self, response: Response) -> Iterator[Any]:
-        """The anti-bot page: count it, try again at the back of the queue, never parse it."""
-        yield FetchItem(self._fetch(response, "challenge"))
-        tries = response.meta.get("challenge_tries", 0)
-        if tries < CHALLENGE_RETRIES:
-            own = {k: v for k, v in response.meta.items() if k in OWN_META}
-            yield response.request.replace(
-                dont_filter=True, priority=-10,
-                meta={**own, "challenge_tries": tries + 1, "started": time.monotonic()},
-            )
+    def _rejection(self, response: Response, html: str, record: dict[str, Any]) -> Rejection | None:
+        """Why a parsed page is not the version it seems to be (crawler/parsers/integrity.py), or None."""
+        asked = response.meta.get("source_id")
+        landed = self.source_id_of(response.url)
+        if asked is not None and landed is not None and landed != asked:
+            return Rejection(Outcome.WRONG_PAGE.value, f"the answer came from statement {landed}, not {asked}")
+        return check_page(html, record, source_id=asked, lang=response.meta.get("lang") or record["lang"])
+
+    def _parsed(self, response: Response, text: str, parse: Any) -> tuple[list[Any], Any]:
+        """(items, what `parse` made of the page); no result for the anti-bot page (the parsers tell it apart
+        themselves: ChallengePage) or a page the parser refuses."""
+        try:
+            return [], parse(text, response.url)
+        except ChallengePage:
+            return list(self._challenge(response)), None
+        except ParseError as exc:
+            return [self._refused(response, str(exc))], None
+
+    def _refused(self, response: Response, why: str) -> FetchItem:
+        """A 200 the parser refused (not an article or listing, undecodable, mojibake): never a version."""
+        return FetchItem(self._fetch(response, Outcome.PARSE_ERROR, error=why))
 
     def _article_redirect(self, response: Response) -> Iterator[Any]:
         """Article requests handle redirects themselves: only the configured host is ever followed, a
         loop is an error, and only a landing on the home page or a listing counts as 'gone'."""
         location = (response.headers.get("Location") or b"").decode("latin-1").strip()
         if not location:
-            yield FetchItem(self._fetch(response, "error", error=f"HTTP {response.status} without Location"))
+            yield FetchItem(self._fetch(response, Outcome.ERROR, error=f"HTTP {response.status} without Location"))
             return
         target = urljoin(response.url, location)
-        parts, base = urlsplit(target), urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https") or (parts.hostname, parts.port) != (base.hostname, base.port):
-            yield FetchItem(self._fetch(response, "offsite", error=f"redirected to another host: {target}"[:500]))
-            return
+        if not same_host(target, self.base_url):
+            yield FetchItem(self._fetch(response, Outcome.OFFSITE, error=f"redirected to another host: {target}"[:500]))
+        elif self.source_id_of(target) == response.meta.get("source_id"):
+            yield self._same_article_elsewhere(response, target)
+        elif is_bot_check(target):
+            # A firewall's bounce (a query, a bot-check path) is the anti-bot wall, never a removal.
+            yield from self._challenge(response, why=f"redirected to a bot check: {target}"[:500])
+        else:
+            # Landing on a listing or the home page is the way the site removes pages; elsewhere is an error.
+            outcome = Outcome.GONE if is_index_page(target) else Outcome.ERROR
+            yield FetchItem(self._fetch(response, outcome, error=f"redirected to {target}"[:500]))
+
+    def _same_article_elsewhere(self, response: Response, target: str) -> scrapy.Request | FetchItem:
+        """A redirect to the same article: ask again at `target`, unless the redirects go round in a loop."""
         hops = response.meta.get("article_redirects", 0) + 1
-        if self.source_id_of(target) == response.meta.get("source_id"):
-            if hops > MAX_ARTICLE_REDIRECTS:
-                yield FetchItem(self._fetch(response, "error", error=f"redirect loop ({hops - 1} redirects)"))
-                return
-            own = {k: v for k, v in response.meta.items() if k in OWN_META}
-            yield response.request.replace(url=target, dont_filter=True,
-                                           meta={**own, "article_redirects": hops, "started": time.monotonic()})
-            return
-        _, section, other_id = sections.split_article_path(parts.path)
-        if other_id is None and (section is None or sections.section_key(section) is not None):
-            # The article URL now lands on a listing or the home page: the way the site removes pages.
-            yield FetchItem(self._fetch(response, "gone", error=f"redirected to {target}"[:500]))
-            return
-        yield FetchItem(self._fetch(response, "error", error=f"redirected to {target}"[:500]))
+        if hops > MAX_ARTICLE_REDIRECTS:
+            return FetchItem(self._fetch(response, Outcome.ERROR, error=f"redirect loop ({hops - 1} redirects)"))
+        return _again(response, url=target, article_redirects=hops)
 
-    def _fetch(self, response: Response, outcome: str, *, error: str | None = None,
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _index_read(self, response: Response, entries: list[dict[str, Any]]) -> FetchItem:
+        """The fetch of a listing or feed that was read, with what it listed."""
+        lang = response.meta.get("lang")
+        return FetchItem(fetch_of_index(response, self.site, entries,
+                                        lambda url: (self.source_id_of(url), lang) not in self.known))
+
+    def _challenge(self, response: Response, why: str | None = None) -> Iterator[Any]:
+        """The anti-bot page: count it, try again at the back of the queue, never parse it."""
+        yield FetchItem(self._fetch(response, Outcome.CHALLENGE, error=why))
+        tries = response.meta.get("challenge_tries", 0)
+        if tries < CHALLENGE_RETRIES:
+            yield _again(response, priority=-10, challenge_tries=tries + 1)
+
+    def _fetch(self, response: Response, outcome: Outcome, *, error: str | None = None,
                keep_body: bool = False) -> Fetch:
-        meta = response.meta
-        sid = meta.get("source_id")
-        started = meta.get("started")
-        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
-        return Fetch(
-            url=response.url, page_type=meta.get("page_type", "article"), outcome=outcome,
-            http_status=response.status,
-            statement_id=f"{self.site}:{sid}" if sid and meta.get("page_type") == "article" else None,
-            lang=meta.get("lang") if sid else None,
-            etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
-            bytes=len(response.body), error=error,
-            elapsed_ms=int((time.monotonic() - started) * 1000) if started else None,
-            body=response.body if keep_body else None, headers=headers if keep_body else {},
-        )
+        return fetch_of_response(response, self.site, outcome, error=error, keep_body=keep_body)
 
 
-def _decoded(response: Response) -> Any:
+def _again(response: Response, *, url: str | None = None, priority: int | None = None,
+           **meta: Any) -> scrapy.Request:
+    """The request of `response` once more (at `url`), with our own meta keys and `meta` on top."""
+    own = {k: v for k, v in response.meta.items() if k in OWN_META}
+    request = response.request
+    return request.replace(url=url or request.url, dont_filter=True,
+                           priority=request.priority if priority is None else priority,
+                           meta={**own, **meta, "started": time.monotonic()})
+
+
+def _decoded(response: Response) -> Decoded:
     """The body as text, whatever charset the headers claim (see crawler/encoding.py)."""
     return decode_html(response.body, declared_charset(response.headers.get("Content-Type")))
-
-
-def _header(response: Response, name: str) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
