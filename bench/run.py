@@ -356,7 +356,8 @@ def s5_detection(ctx: dict) -> dict:
     from scheduler.crawl_process import run_crawl
     from scheduler.detect import detect_changes
     from store.versions import load_version
-    from scheduler.diff import diff_versions, render_text
+    from scheduler.diff.compute import diff_versions
+    from scheduler.diff.text_format import render_text
     from store.db import open_db
     from store.runs import finish_run
 

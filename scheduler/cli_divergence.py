@@ -1,7 +1,6 @@
 """`crawl divergences` and `crawl diff ID --against LANG`: what one language version says that another does not."""
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
@@ -28,42 +27,23 @@ from store.ids import statement_ref
 def divergences(db: str, statement_id: str | None, kind: tuple[str, ...], lang: tuple[str, ...], since: str | None,
                 include_resolved: bool, refresh: bool, as_json: bool, limit: int, **params: Any) -> None:
     """Cross-language divergences: what one language version says that another does not."""
-    from scheduler.diff import safe_terminal
+    from scheduler.diff.terminal import safe_terminal
+    from store.divergences import list_divergences
     from store.export import json_line
 
     store = open_store(db, write=refresh)
     if refresh:
-        from scheduler.divergence.store import candidates, reevaluate
+        from scheduler.divergence.evaluate import candidates, reevaluate
 
         ids = {statement_ref(statement_id)} if statement_id else candidates(store, None)
         outcome = reevaluate(store, ids, divergence_config(params))
         click.echo(f"re-evaluated {outcome.evaluated} statements: {len(outcome.opened)} new, "
                    f"{len(outcome.resolved)} resolved", err=True)
-    where, args = ["1"], []
-    if not include_resolved:
-        where.append("resolved_at IS NULL")
-    if statement_id:
-        where.append("statement_id = ?")
-        args.append(statement_ref(statement_id))
-    if kind:
-        where.append(f"kind IN ({','.join('?' * len(kind))})")
-        args += kind
-    if lang:
-        marks = ",".join("?" * len(lang))
-        where.append(f"(lang_a IN ({marks}) OR lang_b IN ({marks}))")
-        args += list(lang) * 2
-    if since:
-        where.append("detected_at >= ?")
-        args.append(since)
-    cur = store.conn.execute(
-        "SELECT id, statement_id, lang_a, lang_b, kind, summary, detail, confidence, version_a, version_b,"
-        f" detected_at, updated_at, resolved_at FROM divergences WHERE {' AND '.join(where)}"
-        " ORDER BY detected_at DESC, id DESC LIMIT ?", (*args, limit))
-    names = [d[0] for d in cur.description]
-    rows = [dict(zip(names, r)) for r in cur.fetchall()]
+    rows = list_divergences(store, include_resolved=include_resolved,
+                            statement_id=statement_ref(statement_id) if statement_id else None, kinds=kind,
+                            langs=lang, since=since, limit=limit)
     for r in rows:
         if as_json:
-            r["detail"] = json.loads(r["detail"])
             click.echo(json_line(r))
             continue
         state = f"resolved {r['resolved_at']}" if r["resolved_at"] else "open"
@@ -80,25 +60,22 @@ def show_against(store: Any, statement_id: str, lang: str, against: str, fmt: st
     from scheduler.divergence.align import align
     from scheduler.divergence.findings import Finding
     from scheduler.divergence.render import render_side_by_side_html, render_side_by_side_text
+    from store.divergences import current_text, open_divergences_of_pair
 
     if lang == against:
         raise click.UsageError("--against must name another language than --lang")
     texts = {}
     for code in (lang, against):
-        row = store.conn.execute(
-            "SELECT v.version, v.title, v.paragraphs FROM variants va JOIN versions v ON v.statement_id=va.statement_id"
-            " AND v.lang=va.lang AND v.version=va.current_version WHERE va.statement_id=? AND va.lang=?",
-            (statement_id, code)).fetchone()
-        if row is None:
+        current = current_text(store, statement_id, code)
+        if current is None:
             raise NotFoundError(f"no {code} variant of {statement_id}")
-        texts[code] = {"version": row[0], "title": row[1], "paragraphs": json.loads(row[2])}
+        texts[code] = current
     al = align(texts[lang]["paragraphs"], texts[against]["paragraphs"], lang, against)
     # The stored findings for this pair (either orientation), so the view marks what `divergences` lists.
     findings = []
-    for r in store.conn.execute(
-            "SELECT kind, key, lang_a, lang_b, summary, detail, confidence FROM divergences WHERE statement_id=?"
-            " AND resolved_at IS NULL AND lang_a=? AND lang_b=?", (statement_id, lang, against)).fetchall():
-        findings.append(Finding(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]))
+    for r in open_divergences_of_pair(store, statement_id, lang, against):
+        findings.append(Finding(r["kind"], r["key"], r["lang_a"], r["lang_b"], r["summary"], r["detail"],
+                                r["confidence"]))
     if not findings:
         from scheduler.divergence.findings import missing_paragraphs, number_mismatch
 

@@ -22,7 +22,7 @@ from store.ids import statement_ref
 def changes(db: str, since: str | None, kind: tuple[str, ...], lang: tuple[str, ...], limit: int,
             as_json: bool, show_diff: bool) -> None:
     """The change log, newest first."""
-    from scheduler.diff import safe_terminal
+    from scheduler.diff.terminal import safe_terminal
     from store.changes import change_rows
     from store.export import json_line
 
@@ -49,7 +49,10 @@ def changes(db: str, since: str | None, kind: tuple[str, ...], lang: tuple[str, 
 def diff(statement_id: str, db: str, lang: str, from_v: int | None, to_v: int | None, fmt: str,
          against: str | None) -> None:
     """Show the difference between two versions of one statement's language variant (or two languages)."""
-    from scheduler.diff import diff_versions, render_html_page, render_json, render_text
+    from scheduler.diff.compute import diff_versions
+    from scheduler.diff.html_format import render_html_page
+    from scheduler.diff.json_format import render_json
+    from scheduler.diff.text_format import render_text
     from store.variants import current_version
     from store.versions import load_version
 

@@ -108,7 +108,7 @@ def _close(db: Any, run_id: int, request: CrawlRequest, settings: CycleSettings,
            now: str | None) -> CycleResult:
     """Detect, check divergences, emit and close the run of a finished crawl. A sink that fails leaves the run
     as it is (its changes wait for the next run) but makes the exit status SINK_FAILED."""
-    from scheduler.divergence.store import after_run
+    from scheduler.divergence.evaluate import after_run
     from scheduler.sinks import emit
 
     warnings: list[str] = []

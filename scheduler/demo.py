@@ -73,7 +73,9 @@ def run_demo(out_dir: Path, *, keep_serving: bool = False, warc_dir: str | None 
 
 def _show_changes(db_path: str, *, color: bool) -> None:
     """Every change detected after the first crawl, with the diff of each edit."""
-    from scheduler.diff import diff_versions, render_text, safe_terminal
+    from scheduler.diff.compute import diff_versions
+    from scheduler.diff.terminal import safe_terminal
+    from scheduler.diff.text_format import render_text
     from store.changes import change_rows, run_ids_after_first
     from store.versions import load_version
 

@@ -13,7 +13,9 @@ from typing import Any
 import sqlite_utils
 
 from scheduler.compare import is_cosmetic
-from scheduler.diff import diff_versions, render_text, summarize
+from scheduler.diff.compute import diff_versions
+from scheduler.diff.summary import summarize
+from scheduler.diff.text_format import render_text
 from scheduler.edit_rules import EditRules, confirmation_reason, is_flip
 from store.changes import (change_exists, insert_change, last_change_fetch, latest_change, set_summary,
                            version_change_kinds)

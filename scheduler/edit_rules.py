@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from scheduler.diff import Diff
+from scheduler.diff.model import Diff
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any, Mapping, Sequence
 
 from feedgen.feed import FeedGenerator
 
-from scheduler.diff import safe_terminal
+from scheduler.diff.terminal import safe_terminal
 from store.timestamps import to_datetime
 
 # Characters XML 1.0 forbids; lxml refuses to serialise them, so one bad page must not break the feed.

@@ -17,7 +17,9 @@ from typing import Any, Callable, Protocol
 
 import sqlite_utils
 
-from scheduler.diff import diff_versions, render_html, safe_terminal
+from scheduler.diff.compute import diff_versions
+from scheduler.diff.html_format import render_html
+from scheduler.diff.terminal import safe_terminal
 from store.changes import change_rows
 from store.emissions import delivered_ids, record_deliveries, register_sinks, sink_start
 from store.export import json_line

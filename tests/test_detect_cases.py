@@ -8,7 +8,8 @@ from crawler.parsers import parse_article
 from scheduler.detect import DeletionRule, detect_changes
 from scheduler.edit_rules import REPORT_AT_ONCE as AT_ONCE
 from store.versions import load_version
-from scheduler.diff import diff_versions, render_json
+from scheduler.diff.compute import diff_versions
+from scheduler.diff.json_format import render_json
 from store.db import open_db
 from store.records import Fetch
 from store.pages import record_page

@@ -8,16 +8,13 @@ from typing import Any
 
 import pytest
 
-from scheduler.diff import (
-    Segment,
-    diff_versions,
-    render_html,
-    render_html_page,
-    render_json,
-    render_text,
-    safe_terminal,
-    summarize,
-)
+from scheduler.diff.compute import diff_versions
+from scheduler.diff.html_format import render_html, render_html_page
+from scheduler.diff.json_format import render_json
+from scheduler.diff.model import Segment
+from scheduler.diff.summary import summarize
+from scheduler.diff.terminal import safe_terminal
+from scheduler.diff.text_format import render_text
 
 Para = tuple[str | None, str]
 

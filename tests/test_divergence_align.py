@@ -1,11 +1,13 @@
-"""Paragraph alignment between language variants (scheduler/divergence/align.py, anchors.py)."""
+"""Paragraph alignment between language variants (scheduler/divergence/align.py and the modules it runs, anchors.py)."""
 import json
 from pathlib import Path
 
 import pytest
 
-from scheduler.divergence.align import HIGH, align
-from scheduler.divergence.anchors import compare_anchors, extract_anchors, roles_compatible, speaker_role
+from scheduler.divergence.align import align
+from scheduler.divergence.anchors import compare_anchors, extract_anchors
+from scheduler.divergence.links import HIGH
+from scheduler.divergence.roles import roles_compatible, speaker_role
 
 CASES = Path(__file__).parent.parent / "fixtures" / "divergence"
 

@@ -6,13 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.divergence.findings import (
-    Config,
-    compare_pair,
-    edit_not_propagated,
-    evaluate_statement,
-    missing_translation,
-)
+from scheduler.divergence.evaluate import evaluate_statement
+from scheduler.divergence.findings import Config, compare_pair
+from scheduler.divergence.history import edit_not_propagated, missing_translation
 
 CASES = Path(__file__).parent.parent / "fixtures" / "divergence"
 PAIR_CASES = sorted(p.stem for p in CASES.glob("*.json") if not p.stem.startswith("history_"))
@@ -150,7 +146,7 @@ def test_real_translated_pages_in_the_mirror_produce_no_findings():
 
 
 def test_store_is_idempotent_and_resolves(tmp_path):
-    from scheduler.divergence.store import reevaluate
+    from scheduler.divergence.evaluate import reevaluate
     from store.db import open_db
     from store.pages import record_page
     from tests.helpers import ok_fetch, record

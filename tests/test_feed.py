@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 
 import feedparser
 
-from scheduler.diff import diff_versions, render_html
+from scheduler.diff.compute import diff_versions
+from scheduler.diff.html_format import render_html
 from scheduler.feed import build_atom_feed, change_entry_id, entry_title
 
 

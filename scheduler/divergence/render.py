@@ -6,9 +6,9 @@ import shutil
 import textwrap
 from typing import Any, Sequence
 
-from scheduler.diff import safe_terminal
-from scheduler.divergence.align import HIGH, LOW, Alignment
+from scheduler.diff.terminal import safe_terminal
 from scheduler.divergence.findings import EDIT_NOT_PROPAGATED, MISSING_PARAGRAPHS, NUMBER_MISMATCH, Finding
+from scheduler.divergence.links import HIGH, LOW, Alignment
 
 _MARK_TEXT = {"divergent": "!", "uncertain": "?", "ok": " ", "ignored": "·"}
 
