@@ -103,7 +103,8 @@ def corner_pages() -> list[Page]:
 def mirror_pages() -> list[Page]:
     """Every article of the mirror's initial state (the authored bodies rendered into pages, in each
     language and UI), its listings, home pages and a 404 page, as served."""
-    from fixtures.server import UI_LANGS, MirrorServer
+    from fixtures.mirror import MirrorServer
+    from fixtures.mirror.labels import UI_LANGS
 
     pages: list[Page] = []
     with MirrorServer(state="initial") as mirror:
