@@ -223,8 +223,3 @@ def element_lines(el: Tag | NavigableString | None) -> list[str]:
             cur.append(r[0])  # type: ignore[index]
     lines.append(normalize_text("".join(cur)))
     return [line for line in lines if line]
-
-
-def join_paragraphs(paragraphs: list[dict]) -> str:
-    """A record's body: paragraphs separated by a blank line, a speaker written as 'Speaker: text'."""
-    return "\n\n".join(f"{p['speaker']}: {p['text']}" if p["speaker"] else p["text"] for p in paragraphs)

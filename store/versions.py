@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 import sqlite_utils
 
+from store.paragraphs import join_body
 from store.sources import Source
 
 
@@ -17,11 +18,6 @@ def content_sha256(title: str, paragraphs: list[dict[str, Any]]) -> str:
         ensure_ascii=False, separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def join_body(paragraphs: list[Mapping[str, Any]]) -> str:
-    """A version's body: the paragraphs joined by blank lines, a speaker as `Speaker: text`."""
-    return "\n\n".join((f"{p['speaker']}: {p['text']}" if p.get("speaker") else p["text"]) for p in paragraphs)
 
 
 def insert_version(db: sqlite_utils.Database, sid: str, lang: str, number: int, record: Mapping[str, Any],

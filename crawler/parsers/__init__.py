@@ -7,7 +7,7 @@ the same input changes (stored records remember which version produced them):
 
 ``parse_page(html, url)`` dispatches: feeds (``rss.php``, ``/rss/``, or XML with an
 ``<rss>``/``<feed>`` root) -> ``parse_feed`` (list); pages of the older portal (G1,
-archive.mid.ru: ``/-/asset_publisher/`` URLs or Liferay markup, see ``g1_article.is_g1_page``)
+archive.mid.ru: ``/-/asset_publisher/`` URLs or Liferay markup, see ``g1_page.is_g1_page``)
 -> ``parse_g1_article`` (dict) for article URLs / pages with an article, ``parse_g1_listing``
 (list) for listings; URLs with a 6-8 digit id -> ``parse_article`` (dict); anything else ->
 ``parse_listing`` (list).
@@ -21,16 +21,17 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from .body import extract_paragraphs
 from .challenge import is_challenge
 from .errors import ChallengePage, NotAnArticle, ParseError
 from .g1_article import PARSER_VERSION as G1_PARSER_VERSION
-from .g1_article import is_g1_page
 from .g1_article import parse_article as parse_g1_article
 from .g1_listing import LISTING_PARSER_VERSION as G1_LISTING_PARSER_VERSION
 from .g1_listing import has_g1_listing, parse_pager
 from .g1_listing import parse_listing as parse_g1_listing
+from .g1_page import is_g1_page
 from .g1_urls import split_g1_url
-from .g2_article import PARSER_VERSION, extract_paragraphs, parse_article
+from .g2_article import PARSER_VERSION, parse_article
 from .g2_listing import LISTING_PARSER_VERSION, has_listing, parse_listing
 from .rss import FEED_PARSER_VERSION, parse_feed
 

@@ -1,22 +1,47 @@
 """Read pages with lxml; build BeautifulSoup trees only for the parts a parser walks."""
 from __future__ import annotations
 
+import logging
 import re
-import threading
+from types import ModuleType
 from typing import Callable, Iterable, Sequence
 
+import bs4
 from bs4 import BeautifulSoup, SoupStrainer
-from bs4.builder import DetectsXMLParsedAsHTML
-from bs4.builder._lxml import LXMLTreeBuilder
 from bs4.element import Tag
 from lxml import etree
 
 from crawler.text import element_text, lxml_element_text
 
-__all__ = ["ClassCut", "Cut", "Marked"]
+__all__ = ["ClassCut", "Cut", "Marked", "FAST_PATH", "TESTED_BS4"]
 
 # (name, classes) of an element -> leave it out of the tree, see Cut.tree()
 Skip = Callable[[str, Sequence[str]], bool]
+
+# BeautifulSoup minor versions the fast path (``_lxml_replay``: private bs4 internals) was
+# checked on: tests/test_soup.py gives identical records on both paths for every fixture. Keep
+# in step with the beautifulsoup4 pin in pyproject.toml.
+TESTED_BS4 = frozenset({"4.13", "4.14", "4.15"})
+
+
+def _load_replay() -> ModuleType | None:
+    """``_lxml_replay`` on a tested BeautifulSoup, else None (the public strained parse only)."""
+    minor = ".".join(bs4.__version__.split(".")[:2])
+    if minor not in TESTED_BS4:
+        logging.getLogger(__name__).info(
+            "beautifulsoup4 %s: lxml fast path not tested on it, pages go through BeautifulSoup's own parse",
+            bs4.__version__)
+        return None
+    try:
+        import crawler.parsers._lxml_replay as _lxml_replay
+    except (ImportError, AttributeError):  # a private name it uses has gone
+        return None
+    return _lxml_replay
+
+
+_replay = _load_replay()
+# False: every page goes through BeautifulSoup's own strained parse (same records, slower)
+FAST_PATH = _replay is not None
 
 
 class ClassCut:
@@ -32,11 +57,11 @@ class ClassCut:
     of the page, in Python. Here libxml2 (the parser behind BeautifulSoup's "lxml" builder)
     builds the document in C, the marks are read from lxml's tree, and BeautifulSoup builds
     only the subtrees a parser walks, from the events lxml's target parser would have sent it
-    for them (``_SubtreeBuilder``), through its own handlers.
+    for them, through its own handlers (``_lxml_replay``).
 
     lxml's tree and those events differ in a few corners; a page that reaches one of them is
-    read from BeautifulSoup's own strained parse instead (``_own_route``, ``_too_deep``,
-    ``_Ambiguous``), with the same marks.
+    read from BeautifulSoup's own strained parse instead (``_lxml_replay``), with the same
+    marks. So is every page when ``FAST_PATH`` is off (an untested BeautifulSoup version).
 
     ``keep_if(tokens)``, when given, narrows ``keep``: an element carrying one of ``keep`` is
     kept only if it is also true for the element's class tokens (say, "both of two classes").
@@ -89,15 +114,10 @@ class ClassCut:
 
     def _read_lxml(self, html: str) -> tuple[list[etree._Element], list[Marked]] | None:
         """Kept roots and marks from lxml's tree (None: the page takes BeautifulSoup's route)."""
-        if _own_route(html):
+        if not FAST_PATH or _replay is None:
             return None
-        if html[:1] == "\N{BYTE ORDER MARK}":  # BeautifulSoup drops it before lxml sees it
-            html = html[1:]
-        try:
-            root = _parse(html)
-        except (etree.LxmlError, UnicodeError, LookupError):
-            return None
-        if root is None or _too_deep(root):  # (None: no element at all)
+        root = _replay.document(html)
+        if root is None:
             return None
         roots: list[etree._Element] = []
         marked: list[Marked] = []
@@ -171,18 +191,19 @@ class Cut:
         """
         if isinstance(mark.node, Tag):
             return mark.node
+        assert _replay is not None  # an lxml node: the fast path read the page
         try:
-            soup = BeautifulSoup([mark.node], builder=_SubtreeBuilder(skip))
-        except _Ambiguous:
+            soup = _replay.build([mark.node], skip)
+        except _replay.Ambiguous:
             return self._strained_twin(mark).node  # type: ignore[return-value]
         return soup.contents[0]  # type: ignore[return-value]
 
     def soup(self) -> BeautifulSoup:
         """The strained soup: all kept subtrees, in document order."""
-        if self.roots is not None:
+        if self.roots is not None and _replay is not None:
             try:
-                return BeautifulSoup(self.roots, builder=_SubtreeBuilder())
-            except _Ambiguous:
+                return _replay.build(self.roots)
+            except _replay.Ambiguous:
                 pass
         return self._strained_soup()
 
@@ -216,129 +237,5 @@ class Cut:
         return twins[index]
 
 
-_START_TAG = re.compile(r"<[A-Za-z]")
-_DOCTYPE = re.compile(r"<![Dd][Oo][Cc][Tt][Yy][Pp][Ee]")  # ASCII case-insensitive, as parsed
-_NAMESPACED_CLASS = re.compile(r"\}[Cc][Ll][Aa][Ss][Ss]")
-# libxml2's tree builder stops the whole parse at this nesting depth (256) and at a 10 MB text
-# node (at most 4 UTF-8 bytes a character); the events BeautifulSoup gets have no such limits.
-_MAX_DEPTH = 200
-_MAX_CHARS = 2_000_000
-
-
-def _own_route(html: str) -> bool:
-    """Documents that only BeautifulSoup's own parse reads exactly as it does."""
-    if len(html) >= _MAX_CHARS:
-        return True
-    # markup BeautifulSoup warns about (an XML prolog; a short string without markup that may
-    # be a URL or a file name): let it see the markup and warn as before
-    if html.startswith(DetectsXMLParsedAsHTML.XML_PREFIX):
-        return True
-    if len(html) <= 256 and "<" not in html and "\n" not in html:
-        return True
-    # BeautifulSoup reads an attribute named "{uri}class" as "class" (lxml: a foreign name)
-    if "}" in html and _NAMESPACED_CLASS.search(html):
-        return True
-    return _stray_doctype(html)
-
-
-def _stray_doctype(html: str) -> bool:
-    """A ``<!DOCTYPE`` after the first start tag: BeautifulSoup puts a Doctype string where it
-    stands (possibly inside a kept element), lxml's tree has no place for it."""
-    first = _START_TAG.search(html)
-    return first is not None and _DOCTYPE.search(html, first.start()) is not None
-
-
-def _too_deep(root: etree._Element) -> bool:
-    """Did the parse (possibly) stop at libxml2's depth limit? When it does, the element it
-    was in is the last one in document order, so the chain of last children reaches it."""
-    el, depth = root, 1
-    while len(el):
-        el = el[-1]
-        depth += 1
-    return depth >= _MAX_DEPTH
-
-
-_PARSERS = threading.local()
-
-
-def _parse(html: str) -> etree._Element | None:
-    """The document as lxml builds it; the same push parser (feed/close) BeautifulSoup uses."""
-    # A parser is reused (one per thread: lxml parsers are not thread-safe): reading a page
-    # with a new parser costs about 1.5 times as much as with one that has read pages before.
-    parser = getattr(_PARSERS, "html", None)
-    if parser is None:
-        parser = _PARSERS.html = etree.HTMLParser(recover=True)
-    try:
-        parser.feed(html)
-        root = parser.close()
-    except BaseException:
-        _PARSERS.html = None  # never continue a half-read document
-        raise
-    return root
-
-
 def _inside(el: etree._Element, ancestor: etree._Element) -> bool:
     return any(a is ancestor for a in el.iterancestors())
-
-
-class _Ambiguous(Exception):
-    """The lxml tree does not tell which events BeautifulSoup would have received."""
-
-
-# libxml2's tree gives an HTML boolean attribute without a value (``<option selected>``) its
-# own name as value; BeautifulSoup gets an empty string. ``selected="selected"`` looks the same
-# in the tree, so such a value sends the page to BeautifulSoup's own parse.
-_BOOLEAN_ATTRIBUTES = frozenset("""checked compact declare defer disabled ismap multiple nohref
-    noresize noshade nowrap readonly selected""".split())
-
-
-class _SubtreeBuilder(LXMLTreeBuilder):
-    """BeautifulSoup's lxml builder fed with lxml subtrees instead of markup."""
-
-    def __init__(self, skip: Skip | None = None) -> None:
-        super().__init__()
-        self.skip = skip
-
-    def prepare_markup(self, markup, *args, **kwargs):  # type: ignore[no-untyped-def, override]
-        yield markup, None, None, False
-
-    def feed(self, markup: list[etree._Element]) -> None:  # type: ignore[override]
-        soup = self.soup
-        assert soup is not None
-        # The parent's start()/end() without the namespace bookkeeping: HTML parsed by lxml
-        # has no namespaces. Names that look namespaced ("{uri}name") are renamed by it, which
-        # the tree cannot always tell apart: they make the replay give up.
-        start_tag, end_tag, text = soup.handle_starttag, soup.handle_endtag, soup.handle_data
-        attribute_dict = self.attribute_dict_class
-        namespaces = self.active_namespace_prefixes[-1]
-        skip = self.skip
-
-        def replay(el: etree._Element) -> None:
-            """The events lxml's target parser reports for ``el`` and its subtree (not its tail)."""
-            tag = el.tag
-            if type(tag) is str:
-                items = el.items()
-                if tag[:1] == "{":
-                    raise _Ambiguous(tag)
-                for name, value in items:
-                    if name[:1] == "{" or (value == name and name in _BOOLEAN_ATTRIBUTES):
-                        raise _Ambiguous(name)
-                start_tag(tag, None, None, attribute_dict(items), namespaces=namespaces)
-                if el.text:
-                    text(el.text)
-                for child in el:
-                    if skip is None or type(child.tag) is not str or not skip(
-                            child.tag, child.get("class", "").split()):
-                        replay(child)
-                    if child.tail:
-                        text(child.tail)
-                end_tag(tag)
-            elif isinstance(el, etree._Comment):
-                self.comment(el.text or "")
-            elif isinstance(el, etree._ProcessingInstruction):
-                self.pi(el.target, el.text or "")
-            else:  # an entity reference: the HTML parser does not make them
-                raise _Ambiguous(repr(el))
-
-        for el in markup:
-            replay(el)

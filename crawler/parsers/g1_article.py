@@ -12,19 +12,16 @@ spaces, so exact-string matching is avoided):
   navigation or portlet title bar; for the short "anons" template: the single ``p.anons-title``;
 * date/time: ``.article-status-line`` — date text with the time in a nested ``i``
   ("3 February 2020<i>14:15</i>", rendered glued as "3 February 202014:15"); anons:
-  ``.anons-status-line > i``. Month names in ru/en/de/fr/es and numeric dates are read by
-  ``crawler.dates``; the offset is the one Moscow had on that day (``Europe/Moscow``:
-  +03:00 since 26 Oct 2014, +04:00 from 27 Mar 2011, before that +03:00 winter / +04:00 summer);
+  ``.anons-status-line > i`` (``g1_page.status_date``). Month names in ru/en/de/fr/es and
+  numeric dates are read by ``crawler.dates``; the offset is the one Moscow had on that day
+  (``Europe/Moscow``: +03:00 since 26 Oct 2014, +04:00 from 27 Mar 2011, before that +03:00
+  winter / +04:00 summer);
 * document number: ``.article-note span.nowrap`` or ``b.doc-number`` (``NNNN-DD-MM-YYYY``);
 * body: ``div.text.article-content`` (also the legacy ``p.dxl-par > span.dxl-run`` form),
-  else ``div.anons-text``, else ``article.article``. Paragraphs and speakers exactly as the
-  current-site parser (``g2_article.extract_paragraphs``). Everything outside the body
+  else ``div.anons-text``, else ``article.article``, read by ``g1_body.g1_paragraphs``
+  (paragraphs and speakers exactly as the current-site parser's). Everything outside the body
   container is ignored (navigation remnants, the translation list, "Additional materials",
-  the right-column links, the search widget); inside it, a translation list, related-material
-  boxes and everything from an "Additional materials"/"Дополнительные материалы" heading on
-  are dropped, as are stray lines that are only portal chrome ("Navigation",
-  "Translation (original)", "Advanced settings", "Дополнительные инструменты поиска",
-  "de-DE1 en-GB1 …").
+  the right-column links, the search widget).
 
 Identity
     ``source_id``, section and instance from the URL (``…/<section>/-/asset_publisher/<instance>/
@@ -41,110 +38,70 @@ Identity
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Iterable, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 from bs4 import BeautifulSoup
-from bs4.element import NavigableString, Tag
+from bs4.element import Tag
 
-from crawler.dates import parse_display_date_historic
-from crawler.sections import classify_kind
-from crawler.text import element_text, join_paragraphs, normalize_text
+from crawler.text import element_text
 
 from .challenge import ensure_document
 from .errors import NotAnArticle
+from .g1_body import g1_paragraphs
+from .g1_page import DOC_NUMBER, MINISTRY_NAMES, classes, is_g1_page, is_ministry_name, status_date
 from .g1_urls import (
     ARCHIVE_LANGS, SITE, canonical_article_url, locale_to_lang, prefix_of, split_g1_url,
 )
-from .g2_article import extract_paragraphs
+from .record import article_record
 
+# (is_g1_page, status_date, MINISTRY_NAMES and is_ministry_name live in g1_page; kept importable here)
 __all__ = ["PARSER_VERSION", "parse_article", "is_g1_page", "status_date", "MINISTRY_NAMES",
            "is_ministry_name"]
 
 PARSER_VERSION = "g1-article/1"
 
-MINISTRY_NAMES = frozenset(normalize_text(n).casefold() for n in (
-    "Министерство иностранных дел Российской Федерации",
-    "МИД России",
-    "Ministry of Foreign Affairs of the Russian Federation",
-    "The Ministry of Foreign Affairs of the Russian Federation",
-    "Ministerium für Auswärtige Angelegenheiten der Russischen Föderation",
-    "Außenministerium der Russischen Föderation",
-    "Ministère des Affaires étrangères de la Fédération de Russie",
-    "Ministerio de Asuntos Exteriores de la Federación de Rusia",
-    "Ministerio de Relaciones Exteriores de la Federación de Rusia",
-))
-
-_MINISTRY_HEAD = re.compile(
-    r"^(?:the\s+)?(?:ministry\s+of\s+foreign\s+affairs|министерство\s+иностранных\s+дел|мид"
-    r"|ministerium\s+für\s+auswärtige\s+angelegenheiten|außenministerium|auswärtiges\s+amt"
-    r"|ministère\s+des\s+affaires\s+étrangères|ministerio\s+de\s+(?:asuntos|relaciones)\s+exteriores)"
-    r"(?P<rest>.*)$")
-_MINISTRY_TAIL_WORDS = frozenset(
-    "of the russian federation russia российской федерации россии рф der russischen föderation "
-    "russlands de la fédération russie federación rusia".split())
-
-
-def is_ministry_name(text: str) -> bool:
-    """The ministry's own name (page header), in any of the portal's languages."""
-    key = normalize_text(text).casefold()
-    if key in MINISTRY_NAMES:
-        return True
-    m = _MINISTRY_HEAD.match(key)
-    return bool(m) and all(w in _MINISTRY_TAIL_WORDS for w in re.findall(r"\w+", m.group("rest")))
-
-
-_G1_MARKERS = re.compile(
-    r"portlet-column|article-status-line|anons-status-line|/-/asset_publisher/|_101_INSTANCE_"
-    r"|dxl-par|page-block news-articles|class=\"paginates", re.IGNORECASE)
-_DOC_NUMBER = re.compile(r"\b\d{1,6}-\d{2}-\d{2}-\d{4}\b")
-_LANG_CODES_LINE = re.compile(r"^(?:[a-z]{2}[-_][A-Z]{2}\s*\d*\s*)+$")
 _CHROME_CONTAINERS = frozenset({"header", "nav", "footer", "form"})
 _CHROME_CLASS = re.compile(
     r"^(?:portlet-topper|portlet-title|site-title|logo|banner|breadcrumbs?|navigation|nav-menu"
     r"|portlet-navigation|portlet-search|search|advanced-search|site-languages|translation-mode)$",
     re.IGNORECASE)
-_BODY_NOISE_CLASS = re.compile(
-    r"^(?:asset-content-languages|taglib-language\S*|languages?|lang-list|asset-links|related\S*"
-    r"|additional\S*|portlet-search|advanced-search|search\S*|nav-menu|navigation|breadcrumbs?"
-    r"|translation-mode|gallery|asset-ratings|taglib-social\S*|share\S*)$", re.IGNORECASE)
-_ADDITIONAL = frozenset({
-    "дополнительные материалы", "additional materials", "zusätzliche materialien",
-    "weitere materialien", "matériaux supplémentaires", "documents supplémentaires",
-    "materiales adicionales", "материалы по теме", "related materials",
-})
-_CHROME_LINES = frozenset({
-    "navigation", "навигация", "navegación", "translation (original)", "перевод (оригинал)",
-    "übersetzung (original)", "traduction (original)", "traducción (original)",
-    "advanced settings", "дополнительные инструменты поиска", "erweiterte einstellungen",
-    "paramètres avancés", "configuración avanzada", "skip to content",
-    "перейти к основному содержанию",
-})
 
 
-def _classes(el: Tag) -> list[str]:
-    value = el.get("class") or []
-    return value.split() if isinstance(value, str) else list(value)
+class _Identity(NamedTuple):
+    source_id: int
+    lang: str
+    section: str | None
+    url: str                  # canonical
+    languages: dict[str, str]
 
 
-def _has_class(el: Tag, name: str) -> bool:
-    return name in _classes(el)
+def parse_article(html: str | bytes, url: str) -> dict:
+    """Parse one G1 article page into the record of ``docs/ARCHITECTURE.md``."""
+    html = ensure_document(html)
+
+    soup = BeautifulSoup(html, "lxml")
+    root = _main_column(soup)
+    tags = [t for t in root.descendants if isinstance(t, Tag)]
+    order = {id(t): i for i, t in enumerate(tags)}
+
+    title, title_el, _ = _title(root)
+    if not title:
+        raise NotAnArticle("no article title (h1 / p.anons-title)")
+    body_el = _body(root, title_el, order)
+    if body_el is None:
+        raise NotAnArticle("no body (div.article-content / div.anons-text)")
+    ident = _identity(url, soup, root)
+    published_at = _published_at(root, title_el, order)
+    doc_number = _document_number(root)
+    return article_record(
+        site=SITE, source_id=ident.source_id, lang=ident.lang, url=ident.url, section=ident.section,
+        title=title, published_at=published_at, document_number=doc_number, languages=ident.languages,
+        paragraphs=g1_paragraphs(body_el), parser_version=PARSER_VERSION,
+    )
 
 
-def _key(text: str) -> str:
-    return re.sub(r"^[\W_]+|[\W_]+$", "", normalize_text(text).casefold())
-
-
-def is_g1_page(html: str | bytes | None, url: str | None = None) -> bool:
-    """True if the page (or its URL) belongs to the older portal (Liferay asset publisher)."""
-    if url and ("/-/asset_publisher/" in url or "p_p_id=101_INSTANCE_" in url):
-        return True
-    if not html:
-        return False
-    if isinstance(html, bytes):
-        html = html.decode("utf-8", "replace")
-    return bool(_G1_MARKERS.search(html))
-
+# --- title and body ---------------------------------------------------------------------------
 
 def _in_chrome(el: Tag, root: Tag) -> bool:
     for parent in [el, *el.parents]:
@@ -154,15 +111,15 @@ def _in_chrome(el: Tag, root: Tag) -> bool:
             continue
         if parent.name in _CHROME_CONTAINERS or parent.get("id") in ("banner", "navigation"):
             return True
-        if any(_CHROME_CLASS.match(c) for c in _classes(parent)):
+        if any(_CHROME_CLASS.match(c) for c in classes(parent)):
             return True
     return False
 
 
 def _main_column(soup: BeautifulSoup) -> Tag:
-    col = soup.find(lambda t: t.name == "div" and _has_class(t, "portlet-column-first"))
+    col = soup.find(lambda t: t.name == "div" and "portlet-column-first" in classes(t))
     if col is None:
-        col = soup.find(lambda t: _has_class(t, "page-content"))
+        col = soup.find(lambda t: "page-content" in classes(t))
     if col is None:
         col = soup.body or soup
     return col
@@ -204,49 +161,7 @@ def _body(root: Tag, title_el: Tag | None, order: dict[int, int]) -> Tag | None:
     return _after(root.find_all("article", class_="article"), title_el, order)
 
 
-# --- dates ------------------------------------------------------------------------------------
-
-_DATE_IN_TEXT = re.compile(
-    r"(\d{1,2}[./]\d{1,2}[./]\d{4}|\d{1,2}\.?\s*(?:de\s+)?[^\W\d_]+\.?\s*(?:de\s+)?\d{4})"
-    r"\s*(?:г\.|года)?\s*,?\s*(\d{1,2}:\d{2})?")
-
-
-def _own_text(el: Tag, skip: Tag) -> str:
-    parts = []
-    for node in el.descendants:
-        if isinstance(node, NavigableString) and not any(p is skip for p in node.parents):
-            parts.append(str(node))
-    return normalize_text("".join(parts))
-
-
-def status_date(el: Tag | None) -> str | None:
-    """Publication time from a G1 status line (``.article-status-line``/``.anons-status-line``
-    or a listing item's line): ISO 8601 with the Moscow offset of that day, or None."""
-    if el is None:
-        return None
-    tries: list[tuple[str, str | None]] = []
-    for i in el.find_all("i"):
-        time_text = element_text(i)
-        parent = i.parent if isinstance(i.parent, Tag) else el
-        tries.append((_own_text(parent, i), time_text))
-        tries.append((time_text, None))
-    text = element_text(el)
-    doc = _DOC_NUMBER.search(text)
-    if doc:
-        text = normalize_text(text.replace(doc.group(0), " "))
-    tries.append((text, None))
-    for date_text, time_text in tries:
-        if date_text:
-            value = parse_display_date_historic(date_text, time_text)
-            if value is not None:
-                return value
-    # last resort: find a date (and a time) anywhere in the line
-    for m in _DATE_IN_TEXT.finditer(text.replace("\u00a0", " ")):
-        value = parse_display_date_historic(m.group(1), m.group(2))
-        if value is not None:
-            return value
-    return None
-
+# --- date and number ---------------------------------------------------------------------------
 
 def _published_at(root: Tag, title_el: Tag | None, order: dict[int, int]) -> str | None:
     lines = [t for t in root.find_all(class_=["article-status-line", "anons-status-line"])]
@@ -269,7 +184,7 @@ def _document_number(root: Tag) -> str | None:
     for el in [*root.select(".article-note .nowrap"), *root.find_all(class_="article-note"),
                *root.find_all(class_="doc-number"), *root.find_all(class_="anons-status-line"),
                *root.find_all(class_="article-status-line")]:
-        m = _DOC_NUMBER.search(element_text(el))
+        m = DOC_NUMBER.search(element_text(el))
         if m:
             return m.group(0)
     return None
@@ -277,104 +192,9 @@ def _document_number(root: Tag) -> str | None:
 
 # --- identity ---------------------------------------------------------------------------------
 
-def _translation_links(root: Tag) -> list[tuple[str, Tag]]:
-    """(lang, link) of the translation list: links carrying a ``…_languageId=`` parameter, or
-    links whose text is a locale code ("de-DE", "de-DE1") pointing at an asset."""
-    out: list[tuple[str, Tag]] = []
-    for a in root.find_all("a", href=True):
-        href = str(a["href"])
-        lang = None
-        query = parse_qs(urlsplit(href).query)
-        for key, values in query.items():
-            if key.endswith("languageId") and values:
-                lang = locale_to_lang(values[0])
-                break
-        if lang is None and "/content/id/" in href:
-            text = element_text(a)
-            if re.fullmatch(r"[a-z]{2}[-_][A-Z]{2}\d*", text):
-                lang = locale_to_lang(text)
-        if lang is not None and lang in ARCHIVE_LANGS + ("pt", "ar", "zh", "cn"):
-            out.append((lang, a))
-    return out
-
-
-def _page_lang(soup: BeautifulSoup, links: list[tuple[str, Tag]]) -> str | None:
-    for lang, a in links:
-        if any(c in ("current", "selected", "active", "taglib-language-option-selected")
-               for c in _classes(a)) or (a.parent is not None and isinstance(a.parent, Tag)
-                                         and any(c in ("current", "selected", "active")
-                                                 for c in _classes(a.parent))):
-            return lang
-    html_el = soup.find("html")
-    if html_el is not None and html_el.get("lang"):
-        return locale_to_lang(str(html_el["lang"]))
-    return None
-
-
-# --- body -------------------------------------------------------------------------------------
-
-def _drop_after_additional(body: Tag) -> None:
-    """Remove an "Additional materials" heading inside the body and everything after it."""
-    for el in body.find_all(True):
-        if getattr(el, "decomposed", False):
-            continue
-        if _key(element_text(el)) not in _ADDITIONAL:
-            continue
-        doomed: list[Tag | NavigableString] = []
-        node: Tag | None = el
-        while node is not None and node is not body:
-            doomed.extend(node.next_siblings)
-            node = node.parent
-        doomed.append(el)
-        for d in doomed:
-            if isinstance(d, Tag):
-                if not getattr(d, "decomposed", False):
-                    d.decompose()
-            else:
-                d.extract()
-        return
-
-
-def _clean_body(body: Tag) -> None:
-    for el in body.find_all(True):
-        if getattr(el, "decomposed", False):
-            continue
-        if any(_BODY_NOISE_CLASS.match(c) for c in _classes(el)):
-            el.decompose()
-    for ul in body.find_all(["ul", "ol", "div"]):
-        if getattr(ul, "decomposed", False):
-            continue
-        links = ul.find_all("a", href=True)
-        if links and all("languageId=" in str(a["href"]) for a in links):
-            ul.decompose()
-    _drop_after_additional(body)
-
-
-def _is_chrome_line(text: str) -> bool:
-    plain = normalize_text(text).casefold()
-    return (_key(text) in _CHROME_LINES or plain in _CHROME_LINES
-            or bool(_LANG_CODES_LINE.match(normalize_text(text))))
-
-
-# --- entry point ------------------------------------------------------------------------------
-
-def parse_article(html: str | bytes, url: str) -> dict:
-    """Parse one G1 article page into the record of ``docs/ARCHITECTURE.md``."""
-    html = ensure_document(html)
-
-    soup = BeautifulSoup(html, "lxml")
-    root = _main_column(soup)
-    tags = [t for t in root.descendants if isinstance(t, Tag)]
-    order = {id(t): i for i, t in enumerate(tags)}
-
-    title, title_el, _ = _title(root)
-    if not title:
-        raise NotAnArticle("no article title (h1 / p.anons-title)")
-    body_el = _body(root, title_el, order)
-    if body_el is None:
-        raise NotAnArticle("no body (div.article-content / div.anons-text)")
-
-    # --- identity ----------------------------------------------------------------------------
+def _identity(url: str, soup: BeautifulSoup, root: Tag) -> _Identity:
+    """Asset id, section and instance from the url, else the translation links; language;
+    the canonical url and every translation's (see the module doc)."""
     links = _translation_links(root)
     parsed = split_g1_url(url)
     asset_id = section = instance = None
@@ -407,28 +227,38 @@ def parse_article(html: str | bytes, url: str) -> dict:
             languages[xx] = (canonical_article_url(url, xx, section, instance, asset_id)
                              if section and instance else canonical)
     languages[lang] = canonical
+    return _Identity(asset_id, lang, section, canonical, dict(sorted(languages.items())))
 
-    published_at = _published_at(root, title_el, order)
-    doc_number = _document_number(root)
 
-    _clean_body(body_el)
-    paragraphs = [p for p in extract_paragraphs(body_el)
-                  if p["speaker"] is not None or not _is_chrome_line(p["text"])]
-    if not paragraphs:
-        raise NotAnArticle("empty body")
-    body = join_paragraphs(paragraphs)
-    return {
-        "site": SITE,
-        "source_id": asset_id,
-        "lang": lang,
-        "url": canonical,
-        "section": section,
-        "title": title,
-        "published_at": published_at,
-        "document_number": doc_number,
-        "kind": classify_kind(section, title),
-        "languages": dict(sorted(languages.items())),
-        "paragraphs": paragraphs,
-        "body": body,
-        "parser_version": PARSER_VERSION,
-    }
+def _translation_links(root: Tag) -> list[tuple[str, Tag]]:
+    """(lang, link) of the translation list: links carrying a ``…_languageId=`` parameter, or
+    links whose text is a locale code ("de-DE", "de-DE1") pointing at an asset."""
+    out: list[tuple[str, Tag]] = []
+    for a in root.find_all("a", href=True):
+        href = str(a["href"])
+        lang = None
+        query = parse_qs(urlsplit(href).query)
+        for key, values in query.items():
+            if key.endswith("languageId") and values:
+                lang = locale_to_lang(values[0])
+                break
+        if lang is None and "/content/id/" in href:
+            text = element_text(a)
+            if re.fullmatch(r"[a-z]{2}[-_][A-Z]{2}\d*", text):
+                lang = locale_to_lang(text)
+        if lang is not None and lang in ARCHIVE_LANGS + ("pt", "ar", "zh", "cn"):
+            out.append((lang, a))
+    return out
+
+
+def _page_lang(soup: BeautifulSoup, links: list[tuple[str, Tag]]) -> str | None:
+    for lang, a in links:
+        if any(c in ("current", "selected", "active", "taglib-language-option-selected")
+               for c in classes(a)) or (a.parent is not None and isinstance(a.parent, Tag)
+                                         and any(c in ("current", "selected", "active")
+                                                 for c in classes(a.parent))):
+            return lang
+    html_el = soup.find("html")
+    if html_el is not None and html_el.get("lang"):
+        return locale_to_lang(str(html_el["lang"]))
+    return None

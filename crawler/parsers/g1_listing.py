@@ -34,7 +34,7 @@ from crawler.text import element_text, normalize_text
 
 from .challenge import is_challenge
 from .errors import ChallengePage
-from .g1_article import status_date
+from .g1_page import status_date
 from .g1_urls import absolute, split_g1_url
 
 __all__ = ["LISTING_PARSER_VERSION", "parse_listing", "parse_pager", "has_g1_listing"]
