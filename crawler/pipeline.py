@@ -18,13 +18,14 @@ from store.db import open_db
 from store.warc import DEFAULT_MAX_SIZE, WarcArchive, WarcRef, default_warc_dir, parse_size
 from store.fetches import record_fetch
 from store.outcomes import ERROR_OUTCOMES, Outcome
+from store.health import is_damage
 from store.pages import record_page
 from store.sql import transaction
 
 BATCH_PAGES = 100
 BATCH_SECONDS = 1.0
 # Problems of the store itself (disk full, I/O error, read-only): no page can be written, stop the crawl.
-STORE_ERRORS = (sqlite3.OperationalError, OSError)
+STORE_ERRORS = (sqlite3.DatabaseError, OSError)
 STORE_ERROR_STAT = "mw/store_error"
 
 
@@ -164,8 +165,11 @@ class StorePipeline:
             for item in items:
                 try:
                     self._write(item)
-                except STORE_ERRORS:
-                    raise   # not this page's fault: the whole batch is rolled back and the crawl stops
+                except STORE_ERRORS as exc:
+                    if isinstance(exc, (sqlite3.OperationalError, OSError)) or is_damage(exc):
+                        raise   # not this page's fault: the whole batch is rolled back and the crawl stops
+                    sys.stderr.write(f"error: could not store {getattr(item.fetch, 'url', '?')}: "
+                                     f"{type(exc).__name__}: {exc}\n")
                 except Exception as exc:  # noqa: BLE001 - that page is rolled back alone; keep the others
                     sys.stderr.write(f"error: could not store {getattr(item.fetch, 'url', '?')}: "
                                      f"{type(exc).__name__}: {exc}\n")

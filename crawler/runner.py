@@ -14,7 +14,11 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 
 def store_error_message(db: str, exc: object) -> str:
-    """One line for a store that cannot be written (disk full, I/O error, read-only file or directory)."""
+    """One line for a store that cannot be written (damaged, disk full, I/O error, read-only file or directory)."""
+    from store.health import DAMAGE_MESSAGES, damaged_message
+
+    if any(m in str(exc).lower() for m in DAMAGE_MESSAGES):
+        return "error: " + damaged_message(db, str(exc)).replace("; nothing was written", "")
     return f"error: cannot write the database {db}: {exc} (is the disk full, or the file or directory read-only?)"
 
 

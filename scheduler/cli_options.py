@@ -16,6 +16,7 @@ from scheduler.durations import Duration
 from store.catalog import LANGUAGES, SECTION_KEYS, SITES
 from store.db import DEFAULT_DB, StoreError, open_db
 from store.exit_codes import ExitCode
+from store.health import DatabaseDamaged, ensure_sound
 
 DEFAULT_EDIT_DELAY = "48h"
 DEFAULT_TRANSLATION_DELAY = "72h"
@@ -44,9 +45,15 @@ def open_store(db: str, *, write: bool = False) -> sqlite_utils.Database:
     """Open an existing database for a command (read-only unless `write`), or stop with one line and exit
     status 3. Read commands work on files the user cannot write; an older schema is upgraded first if it can be."""
     try:
-        return open_db(db, create=False, readonly=not write)
+        store = open_db(db, create=False, readonly=not write)
     except StoreError as exc:
         raise FatalError(str(exc)) from None
+    try:
+        ensure_sound(store, db, record=write)
+    except DatabaseDamaged as exc:
+        store.conn.close()
+        raise FatalError(str(exc).replace("; nothing was written", "")) from None
+    return store
 
 
 class Date(click.ParamType):

@@ -17,7 +17,7 @@ from scheduler.diff.compute import diff_versions
 from scheduler.diff.summary import summarize
 from scheduler.diff.text_format import render_text
 from scheduler.edit_rules import EditRules, confirmation_reason, is_flip
-from store.changes import (change_exists, insert_change, last_change_fetch, latest_change, set_summary,
+from store.changes import (insert_change, last_change_fetch, latest_change, set_summary,
                            version_change_kinds)
 from store.fetches import first_ok_after, gone_answers_after, last_ok_fetch, same_text_fetched_since
 from store.sql import transaction

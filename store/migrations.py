@@ -362,4 +362,11 @@ MIGRATIONS: list[str] = [
     INSERT INTO sinks (name, first_seen_at, start_after) SELECT sink, min(emitted_at), 0 FROM emissions GROUP BY sink;
     ALTER TABLE changes ADD COLUMN initial_fill INTEGER NOT NULL DEFAULT 0;   -- 1: part of the database's first fill
     """,
+    # 10: clean integrity checks of a large file, so they need not be repeated every cycle (store/health.py)
+    """
+    CREATE TABLE db_health (
+        checked_at TEXT NOT NULL,                  -- UTC
+        result TEXT NOT NULL                       -- 'ok'
+    );
+    """,
 ]
