@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from store.exit_codes import ExitCode
+from store.export import json_line, safe_json_text
 
 @click.group()
 def main() -> None:
@@ -34,7 +35,7 @@ def parse(file: str, url: str) -> None:
     except ParseError as exc:
         click.echo(f"error: {file}: {exc}", err=True)
         sys.exit(ExitCode.NOT_FOUND)
-    click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    click.echo(safe_json_text(json.dumps(record, ensure_ascii=False, indent=2)))
 
 
 @main.command()
@@ -92,7 +93,7 @@ def reparse(db: str, statements: tuple[str, ...], site: str | None, langs: tuple
                              dry_run=dry_run, history=history)
     for o in report.outcomes:
         if as_json:
-            click.echo(json.dumps(asdict(o), ensure_ascii=False))
+            click.echo(json_line(asdict(o)))
         elif not quiet and o.status != "unchanged":
             if o.status == "rederived":
                 click.echo(f"{'would re-derive' if dry_run else 're-derived'} {o.statement_id} [{o.lang}] "
@@ -101,7 +102,7 @@ def reparse(db: str, statements: tuple[str, ...], site: str | None, langs: tuple
                 click.echo(f"{o.status:<11} {o.statement_id} [{o.lang}] v{o.from_version}: {o.detail}")
     summary = report.summary() + (" (dry run: nothing written)" if dry_run else "")
     if as_json:
-        click.echo(json.dumps({"summary": summary, "run_id": report.run_id}, ensure_ascii=False))
+        click.echo(json_line({"summary": summary, "run_id": report.run_id}))
     else:
         click.echo(summary)
     store.conn.close()
