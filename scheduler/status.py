@@ -5,7 +5,7 @@ from typing import Any
 
 import sqlite_utils
 
-from store.runs import finished_run_pages, last_runs
+from store.runs import finished_run_pages, last_runs, refused_answers
 from store.variants import archive_counts, awaiting_confirmation, awaiting_deletion, failing_variants
 
 
@@ -65,6 +65,11 @@ def render_status(db: sqlite_utils.Database, *, n_runs: int = 10, failing_after:
     if counts["by_lang"]:
         out.append("  variants by language: " + ", ".join(f"{lang} {n}" + (f" ({d} deleted)" if d else "")
                                                       for lang, n, d in counts["by_lang"]))
+    if runs:
+        refused = refused_answers(db, runs[0]["id"])
+        if refused:
+            out.append(f"  run {runs[0]['id']}: answers that were not content: "
+                       + ", ".join(f"{outcome} {n}" for outcome, n in refused))
     out += _due_lines(db)
     out += _discovery_lines(db)
     held = awaiting_confirmation(db)

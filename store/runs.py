@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 import sqlite_utils
 
-from store.outcomes import ERROR_OUTCOMES, Outcome, values
+from store.outcomes import ERROR_OUTCOMES, TRANSIENT_OUTCOMES, Outcome, values
 from store.sql import dict_rows, in_list, scalar, transaction
 from store.timestamps import utcnow
 
@@ -131,3 +131,11 @@ def finished_run_pages(db: sqlite_utils.Database, limit: int = 50) -> list[tuple
     return [(int(c or 0), int(p or 0)) for c, p in db.conn.execute(
         "SELECT challenge_pages, pages_fetched FROM runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT ?",
         (limit,)).fetchall()]
+
+
+def refused_answers(db: sqlite_utils.Database, run_id: int) -> list[tuple[str, int]]:
+    """(outcome, count) of a run's answers that gave no content: errors, refused pages, challenges, newest run."""
+    marks, transient = in_list(values(TRANSIENT_OUTCOMES - {Outcome.ROBOTS}))
+    return [(o, int(n)) for o, n in db.conn.execute(
+        f"SELECT outcome, count(*) FROM fetches WHERE run_id=? AND outcome IN {marks} GROUP BY outcome"
+        " ORDER BY count(*) DESC, outcome", (run_id, *transient)).fetchall()]
