@@ -87,3 +87,12 @@ def test_latin_languages_are_told_apart_by_their_function_words():
     assert text_language(en) == ("latin", "en")
     assert text_language(de) == ("latin", "de")
     assert text_language("Короткий текст.")[1] is None
+
+
+def test_an_editors_unclosed_div_inside_a_whole_page_is_not_taken_for_a_cut():
+    html, record, sid = page("10-10-2024_1.html")
+    start = html.index("<p", html.index("article-content"))
+    unbalanced = html[:start] + '<div class="note">' + html[start:]
+    record = parse_any_article(unbalanced, URL.format(id=sid, lang="ru"))
+    assert check_page(unbalanced, record, source_id=sid, lang="ru") is None
+    assert check_page(whole_document(unbalanced), record, source_id=sid, lang="ru") is None

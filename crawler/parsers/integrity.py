@@ -43,6 +43,11 @@ _BODY_CONTAINER = re.compile(r"""<div\b[^>]*\bclass\s*=\s*["'][^"']*\b(?:article
 _DIV_TAG = re.compile(r"<(/?)div\b[^>]*?(/?)>", re.I)
 _DOCUMENT_START = re.compile(r"^\s*(?:<!doctype\b[^>]*>\s*)?<html\b", re.I)
 _DOCUMENT_END = re.compile(r"</body\s*>|</html\s*>|<footer\b|\bclass\s*=\s*[\"'][^\"']*\bfooter\b", re.I)
+# What follows an article's text on both portals' pages (the share line, "additional materials", the photo
+# album, the end of the main column or of the document): a page that reaches one of them went past the article
+# even when its markup does not balance (editors' HTML often leaves a <div> open).
+_AFTER_ARTICLE = re.compile(r"\bclass\s*=\s*[\"'][^\"']*\b(?:share-line|share|additional|photo-slider[\w-]*|footer)\b"
+                            r"|</main\s*>|<footer\b|</body\s*>|</html\s*>", re.I)
 
 # --- the page's own id ---------------------------------------------------------------------------------------
 _CANONICAL = re.compile(
@@ -98,8 +103,10 @@ def _truncated(visible: str) -> Rejection | None:
     """The article container must be closed, and a whole document must reach its end (footer, </body>, </html>).
     A page cut short keeps a plausible head (title, first paragraphs) but neither."""
     container = _BODY_CONTAINER.search(visible)
-    if container is not None and not _closed(visible, container.end()):
-        return Rejection("truncated", "the article's text container is never closed: the page was cut short")
+    if (container is not None and not _closed(visible, container.end())
+            and not _AFTER_ARTICLE.search(visible, container.end())):
+        return Rejection("truncated", "the article's text container is never closed and nothing follows it: the"
+                                      " page was cut short")
     if _DOCUMENT_START.search(visible) and not _DOCUMENT_END.search(visible, container.end() if container else 0):
         return Rejection("truncated", "the page ends before its footer and </html>: it was cut short")
     return None
