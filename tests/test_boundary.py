@@ -1,14 +1,11 @@
 """crawler/boundary.py: every request, redirects and robots.txt included, stays on the configured scheme, host
 and port, judged by the URL the downloader would really use."""
-import subprocess
-import sys
-
 import pytest
 from scrapy.http import Request
 
 from crawler.boundary import HostBoundaryMiddleware, OffsiteRequest
 from fixtures.mirror import MirrorServer
-from tests.helpers import query as q
+from tests.helpers import query as q, run_cli
 
 BASE = "http://127.0.0.1:8123"
 
@@ -42,19 +39,13 @@ def test_redirects_to_another_port_or_a_disguised_host_are_never_followed(tmp_pa
         server.set_fault("/ru/rss.php", "redirect_offsite", host=other.base_url.split("//")[1])
         server.set_fault("/ru/foreign_policy/news/1975559/", "redirect_offsite",
                          host=f"169.254.169.254\\@127.0.0.1:{port}")
-        first = subprocess.run([sys.executable, "-m", "scheduler.cli", "run", "--db", db, "--base-url",
-                                server.base_url, "--delay", "0", "--timeout", "3", "--retries", "0", "--section",
-                                "news", "--lang", "ru", "--recheck", "all"], capture_output=True, text=True,
-                               timeout=120)
-        assert first.returncode == 0, first.stderr
+        crawl = ["run", "--db", db, "--base-url", server.base_url, "--delay", "0", "--timeout", "3", "--retries",
+                 "0", "--section", "news", "--lang", "ru", "--recheck", "all"]
+        run_cli(*crawl)
         server.clear_faults()
         server.set_fault("/ru/foreign_policy/news/1975559/", "redirect_offsite",
                          host=f"169.254.169.254\\@127.0.0.1:{port}")
-        second = subprocess.run([sys.executable, "-m", "scheduler.cli", "run", "--db", db, "--base-url",
-                                 server.base_url, "--delay", "0", "--timeout", "3", "--retries", "0", "--section",
-                                 "news", "--lang", "ru", "--recheck", "all"], capture_output=True, text=True,
-                                timeout=120)
-        assert second.returncode == 0, second.stderr
+        run_cli(*crawl)
         assert other.requests == []
     got = q(db, "SELECT outcome FROM fetches WHERE run_id=2 AND statement_id='mid.ru:1975559'")
     assert got == [("offsite",)]
