@@ -2,7 +2,6 @@
 itself when its parent dies, and ends at its time limit as an interrupted run with its own exit status."""
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time

@@ -1,7 +1,6 @@
 """`crawl watch` end to end: cycles against the fixture server, a state switch between cycles, SIGTERM, the lock."""
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
