@@ -137,7 +137,7 @@ def _capture_work(store: Any, request: CrawlRequest, keys: list[str],
     progress = chains(store, "captures ")
     work = []
     for v in variants:
-        for prefix in variant_prefixes(request.site, v["url"], v["lang"]):
+        for prefix in variant_prefixes(request.site, v["url"], v["lang"], also=v["section"]):
             chain = f"captures {v['statement_id']} {v['lang']} {prefix}"
             state = progress.get(chain)
             if state is None or not state["complete"]:

@@ -88,7 +88,8 @@ def capture_of(url: str) -> tuple[str, str] | None:
 
 def timestamp_iso(timestamp: str) -> str:
     """The index's 14-digit UTC timestamp in the store's format (ISO 8601, UTC, seconds)."""
-    when = datetime.strptime(timestamp.ljust(14, "0")[:14], "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+    full = (timestamp + "00000101000000"[len(timestamp):])[:14]   # a short timestamp means the start of its period
+    when = datetime.strptime(full, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
     return when.isoformat()
 
 
@@ -108,8 +109,10 @@ def discovery_prefixes(site: str, key: str, lang: str) -> list[str]:
     return [f"mid.ru{path}"] if path else []
 
 
-def variant_prefixes(site: str, url: str, lang: str) -> list[str]:
-    """The URL prefixes under which the index lists the captures of one variant (its stored canonical URL)."""
+def variant_prefixes(site: str, url: str, lang: str, also: str | None = None) -> list[str]:
+    """The URL prefixes under which the index lists the captures of one variant: under its stored canonical URL,
+    and for the current site also under `also`, another section path the statement is known under (one id may
+    live under several sections)."""
     if site == "archive.mid.ru":
         parts = split_g1_url(url)
         if parts is None:
@@ -119,7 +122,8 @@ def variant_prefixes(site: str, url: str, lang: str) -> list[str]:
     _, section, source_id = sections.split_article_path(urlsplit(url).path)
     if section is None or source_id is None:
         return []
-    return [f"mid.ru/{lang}/{section}/{source_id}/"]
+    # (no trailing slash: the index lists `/<id>/` and `/<id>/?lang=..`; a longer id is told apart by variant_of)
+    return [f"mid.ru/{lang}/{path}/{source_id}" for path in dict.fromkeys(p for p in (section, also) if p)]
 
 
 def variant_of(site: str, original: str) -> tuple[int, str] | None:

@@ -147,3 +147,34 @@ def _close(db: Any, run_id: int, settings: BackfillSettings, crawl: Any, ran: li
         status, message, code = "ok", None, ExitCode.OK
     row = finish_run(db, run_id, status, message)
     return BackfillResult(row, code, ran, edits, warnings)
+
+
+def summary_line(db_path: str, result: BackfillResult, site: str) -> str:
+    """The one line a backfill ends with."""
+    from store.backfill import queue_counts
+    from store.captures import run_capture_counts
+
+    store = open_db(db_path, readonly=True)
+    try:
+        queue = queue_counts(store, site)
+        captures = run_capture_counts(store, result.run["id"])
+    finally:
+        store.conn.close()
+    run = result.run
+    parts = [f"backfill run {run['id']} {run['status']}: {run['pages_fetched']} requests",
+             f"{run['statements_new']} new statements ({run['variants_new']} language variants)",
+             f"{queue['pending']} waiting, {queue['gone']} gone, {queue['failed']} given up"]
+    if "captures" in result.phases:
+        parts.append(f"captures: {captures['read']} read, {_n(captures['new_texts'], 'earlier text')},"
+                     f" {captures['refused']} without a page; {_n(result.capture_edits, 'edit')} found in them")
+    parts.append(f"errors: {run['errors']}, challenge pages: {run['challenge_pages']}")
+    if run.get("robots_skipped"):
+        parts.append(f"{run['robots_skipped']} URLs forbidden by robots.txt")
+    line = "; ".join(parts)
+    if run.get("message"):
+        line += f" ({run['message']})"
+    return line
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

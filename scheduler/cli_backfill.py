@@ -11,9 +11,9 @@ from typing import Any
 
 import click
 
-from scheduler.backfill import PHASE_LABELS, BackfillSettings, backfill_request, run_backfill
-from scheduler.cli_options import (Date, db_option, divergence_config, open_store, politeness_options,
-                                   target_options, warc_options, with_options)
+from scheduler.backfill import PHASE_LABELS, BackfillSettings, backfill_request, run_backfill, summary_line
+from scheduler.cli_options import (Date, db_option, divergence_config, politeness_options, target_options,
+                                   warc_options, with_options)
 from scheduler.cycle import CycleError
 from scheduler.durations import Duration
 from store.backfill_request import DEFAULT_CDX_URL, SOURCES
@@ -86,35 +86,8 @@ def backfill(db: str, dry_run: bool, time_limit: timedelta | None, **params: Any
             bar.stop()
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(_summary(db, result, request.site))
+    click.echo(summary_line(db, result, request.site))
     sys.exit(result.exit_code)
-
-
-def _summary(db_path: str, result: Any, site: str) -> str:
-    """The one line a backfill ends with."""
-    from store.backfill import queue_counts
-    from store.captures import run_capture_counts
-
-    store = open_store(db_path)
-    try:
-        queue = queue_counts(store, site)
-        captures = run_capture_counts(store, result.run["id"])
-    finally:
-        store.conn.close()
-    run = result.run
-    parts = [f"backfill run {run['id']} {run['status']}: {run['pages_fetched']} requests",
-             f"{run['statements_new']} new statements ({run['variants_new']} language variants)",
-             f"{queue['pending']} waiting, {queue['gone']} gone, {queue['failed']} given up"]
-    if "captures" in result.phases:
-        parts.append(f"captures: {captures['read']} read, {captures['new_texts']} earlier texts,"
-                     f" {captures['refused']} without a page; {result.capture_edits} edits found in them")
-    parts.append(f"errors: {run['errors']}, challenge pages: {run['challenge_pages']}")
-    if run.get("robots_skipped"):
-        parts.append(f"{run['robots_skipped']} URLs forbidden by robots.txt")
-    line = "; ".join(parts)
-    if run.get("message"):
-        line += f" ({run['message']})"
-    return line
 
 
 def _dry_run(db: str, settings: BackfillSettings, site: str) -> int:

@@ -17,8 +17,6 @@ How captures meet the edit rules of scheduler/edit_rules.py (decided here, docum
 """
 from __future__ import annotations
 
-from typing import Any
-
 import sqlite_utils
 
 from scheduler.compare import is_cosmetic
@@ -50,9 +48,9 @@ def _report(db: sqlite_utils.Database, sid: str, lang: str, run_id: int, now: st
     written: list[int] = []
     for i in range(1, len(items)):
         old, new = items[i - 1], items[i]
-        if (old.source == "live" and new.source == "live") or old.sha == new.sha:
-            continue
-        key = f"capture:{sid}:{lang}:{old.version}:{new.version}"
+        if old.last_live and new.first_live:
+            continue   # between two fetches of the site: scheduler/detect.py's
+        key = f"capture:{sid}:{lang}:{old.last_version}:{new.first_version}:{new.first}"
         if change_exists(db, key):
             continue
         written += _edited(db, sid, lang, run_id, now, key, old, new, items[: i - 1])
@@ -61,37 +59,34 @@ def _report(db: sqlite_utils.Database, sid: str, lang: str, run_id: int, now: st
 
 def _edited(db: sqlite_utils.Database, sid: str, lang: str, run_id: int, now: str, key: str, old: Sighting,
             new: Sighting, earlier: list[Sighting]) -> list[int]:
-    before = load_version(db, sid, lang, old.version)
-    after = load_version(db, sid, lang, new.version)
+    before = load_version(db, sid, lang, old.last_version)
+    after = load_version(db, sid, lang, new.first_version)
     assert before is not None and after is not None
     diff = diff_versions(before, after)
     summary = summarize(diff)
-    back = [s.version for s in earlier if s.sha == new.sha]
+    back = [s.last_version for s in earlier if s.sha == new.sha]
     if back:
         summary = f"reverted to the text of version {back[-1]}; {summary}"
     cosmetic = is_cosmetic(before, after)
     if cosmetic:
         summary = f"cosmetic only: {summary}"
-    summary += (f" (web archive: made between {old.last}, the last sighting of version {old.version}"
-                f" [{_seen(old)}], and {new.first}, the first of version {new.version} [{_seen(new)}])")
-    ids = insert_change(db, key=key, sid=sid, lang=lang, kind="edited", from_version=old.version,
-                        to_version=new.version, run_id=run_id, summary=summary, diff=render_text(diff),
+    summary += (f" (web archive: made between {old.last} [{_seen(old.last_live)}] and {new.first}"
+                f" [{_seen(new.first_live)}]; the old text was seen in {_count(old)}, the new one in {_count(new)})")
+    ids = insert_change(db, key=key, sid=sid, lang=lang, kind="edited", from_version=old.last_version,
+                        to_version=new.first_version, run_id=run_id, summary=summary, diff=render_text(diff),
                         cosmetic=cosmetic, now=now)
     for change_id in ids:
         set_edit_window(db, change_id, old.last, new.first)
     return ids
 
 
-def _seen(s: Sighting) -> str:
-    """How a text was seen: in how many captures, and on the site itself."""
+def _seen(live: bool) -> str:
+    return "a fetch of the site" if live else "a capture"
+
+
+def _count(s: Sighting) -> str:
+    """How often a text was seen: captures, and the site itself."""
     parts = [f"{s.captures} capture{'s' if s.captures != 1 else ''}"] if s.captures else []
-    if s.source == "live":
+    if s.fetches:
         parts.append("the live page")
-    return " and ".join(parts) or "1 capture"
-
-
-def edit_window(change: dict[str, Any]) -> str | None:
-    """"between A and B" for a change found in captures, else None."""
-    if change.get("changed_after") and change.get("changed_before"):
-        return f"between {change['changed_after']} and {change['changed_before']}"
-    return None
+    return " and ".join(parts)

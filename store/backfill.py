@@ -102,10 +102,12 @@ def save_listing_page(db: sqlite_utils.Database, site: str, chain: str, *, entri
 
 
 def queue_counts(db: sqlite_utils.Database, site: str | None = None) -> dict[str, int]:
-    """Queued variants by state (pending counts those not stored since)."""
-    where, params = ("WHERE site=?", [site]) if site else ("", [])
-    counts = dict(db.conn.execute(f"SELECT state, count(*) FROM backfill_queue {where} GROUP BY state",
-                                  params).fetchall())
+    """Queued variants by state (one stored since by another crawl counts as done)."""
+    where, params = ("WHERE q.site=?", [site]) if site else ("", [])
+    counts = dict(db.conn.execute(
+        "SELECT CASE WHEN q.state='pending' AND EXISTS (SELECT 1 FROM variants v WHERE v.statement_id = q.site || ':'"
+        f" || q.source_id AND v.lang = q.lang) THEN 'done' ELSE q.state END, count(*) FROM backfill_queue q {where}"
+        " GROUP BY 1", params).fetchall())
     return {state: int(counts.get(state, 0)) for state in ("pending", "done", "gone", "failed")}
 
 

@@ -27,15 +27,29 @@ _CAPTURE_COLUMNS = "id, statement_id, lang, timestamp, original, digest, url, ca
 
 
 @dataclass(frozen=True)
-class Sighting:
-    """One text of a variant in time: the version holding it and when it was seen (first and last)."""
+class Point:
+    """One sighting of a variant's text: a capture read, or a version fetched from the site (its first fetch)."""
 
+    at: str              # UTC
     version: int
     sha: str
-    source: str          # live | web-archive
-    first: str           # UTC: the earliest sighting (the version's own time, or an earlier capture showing it)
-    last: str            # UTC: the latest sighting
-    captures: int        # how many captures showed this text
+    live: bool           # the site's own fetch, not a capture
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """A run of sightings of one text with no other text seen in between: when it began and ended, the versions
+    seen first and last in it, and whether those were the site's own fetches."""
+
+    sha: str
+    first: str           # UTC: its first sighting
+    last: str            # UTC: its last sighting
+    first_version: int
+    last_version: int
+    first_live: bool
+    last_live: bool
+    captures: int        # how many captures it holds
+    fetches: int         # how many of the site's own versions it holds
 
 
 @dataclass(frozen=True)
@@ -96,30 +110,38 @@ def pending_captures(db: sqlite_utils.Database, site: str, langs: Iterable[str] 
         params))
 
 
+def points(db: sqlite_utils.Database, sid: str, lang: str) -> list[Point]:
+    """Every sighting of a variant's texts in time order: each capture read (with the version it became or
+    showed again), and each version fetched from the site at its first fetch; parser re-readings left out."""
+    versions = {int(v): (sha, source, at) for v, sha, source, at in db.conn.execute(
+        "SELECT version, content_sha256, source, captured_at FROM versions WHERE statement_id=? AND lang=?"
+        " AND rederived=0", (sid, lang)).fetchall()}
+    out = [Point(at, v, sha, True) for v, (sha, source, at) in versions.items() if source == "live"]
+    out += [Point(at, int(v), versions[int(v)][0], False) for v, at in db.conn.execute(
+        "SELECT version, captured_at FROM captures WHERE statement_id=? AND lang=? AND state='read'"
+        " AND version IS NOT NULL", (sid, lang)).fetchall() if int(v) in versions]
+    return sorted(out, key=lambda p: (p.at, p.version, not p.live))
+
+
 def timeline(db: sqlite_utils.Database, sid: str, lang: str) -> list[Sighting]:
-    """The texts of a variant in the order they were seen: every version that is content (not a parser
-    re-reading), live or recovered from a capture, with the captures that showed it."""
-    seen: dict[int, list[str]] = {}
-    for version, at in db.conn.execute(
-            "SELECT version, captured_at FROM captures WHERE statement_id=? AND lang=? AND state='read'"
-            " AND version IS NOT NULL", (sid, lang)).fetchall():
-        seen.setdefault(int(version), []).append(at)
-    items = []
-    for version, sha, source, at in db.conn.execute(
-            "SELECT version, content_sha256, source, captured_at FROM versions WHERE statement_id=? AND lang=?"
-            " AND rederived=0", (sid, lang)).fetchall():
-        times = [at, *seen.get(int(version), [])]
-        items.append(Sighting(int(version), sha, source, min(times), max(times), len(seen.get(int(version), []))))
-    return sorted(items, key=lambda s: (s.first, s.version))
+    """The texts of a variant in the order they were seen, each run of sightings of one text as one item."""
+    runs: list[list[Point]] = []
+    for point in points(db, sid, lang):
+        if runs and runs[-1][-1].sha == point.sha:
+            runs[-1].append(point)
+        else:
+            runs.append([point])
+    return [Sighting(run[0].sha, run[0].at, run[-1].at, run[0].version, run[-1].version, run[0].live, run[-1].live,
+                     sum(1 for p in run if not p.live), sum(1 for p in run if p.live)) for run in runs]
 
 
-def collapse_target(items: list[Sighting], at: str, sha: str) -> int | None:
-    """The version a text seen at `at` collapses into: the one seen just before it or just after it, when it
-    has the same text; None when the text is new there."""
-    before = [s for s in items if s.first <= at]
-    after = [s for s in items if s.first > at]
-    if before and max(before, key=lambda s: (s.first, s.version)).sha == sha:
-        return max(before, key=lambda s: (s.first, s.version)).version
+def collapse_target(seen: list[Point], at: str, sha: str) -> int | None:
+    """The version a text seen at `at` collapses into: that of the sighting just before it, or just after it,
+    when it is the same text; None when the text is new there."""
+    before = [p for p in seen if p.at <= at]
+    after = [p for p in seen if p.at > at]
+    if before and before[-1].sha == sha:
+        return before[-1].version
     if after and after[0].sha == sha:
         return after[0].version
     return None
@@ -135,7 +157,7 @@ def record_capture(db: sqlite_utils.Database, run_id: int | None, key: Mapping[s
     sid, lang = capture["statement_id"], capture["lang"]
     sha = content_sha256(record["title"], list(record["paragraphs"]))
     with transaction(db):
-        target = collapse_target(timeline(db, sid, lang), capture["captured_at"], sha)
+        target = collapse_target(points(db, sid, lang), capture["captured_at"], sha)
         new = target is None
         if new:
             source = Source.of(fetch, None if fetch.warc is not None else store_raw(db, fetch, now))
