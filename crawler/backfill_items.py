@@ -15,6 +15,7 @@ class FoundPage(PageItem):
     """An article page, and the variants it points to (its translations, links in it) to queue with it."""
 
     found: dict[str, list[Entry]] = field(default_factory=dict)   # via ('translation', 'links') -> entries
+    dates: dict[tuple[int, str], str] = field(default_factory=dict)   # (source id, lang) -> published
 
 
 @dataclass
@@ -32,6 +33,7 @@ class ChainPage:
     next_page: int | None = None
     last_page: int | None = None
     resume_key: str | None = None
+    dates: dict[tuple[int, str], str] = field(default_factory=dict)   # listing: (source id, lang) -> published
 
 
 @dataclass

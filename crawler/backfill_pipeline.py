@@ -43,7 +43,8 @@ class BackfillPipeline(StorePipeline):
                 self._fetch(item.fetch)
                 self.counts["queued"] += save_listing_page(
                     self.db, item.site, item.chain, entries=item.entries, via=item.via, complete=item.complete,
-                    next_page=item.next_page, last_page=item.last_page, resume_key=item.resume_key, kind=item.kind)
+                    next_page=item.next_page, last_page=item.last_page, resume_key=item.resume_key, kind=item.kind,
+                    dates=item.dates)
             self.counts["chain_pages"] += 1
         elif isinstance(item, CapturesListed):
             with transaction(self.db):
@@ -66,7 +67,7 @@ class BackfillPipeline(StorePipeline):
             result = record_page(self.db, self.run_id, item.record, item.fetch, reparse=reparse)
             site = item.record["site"]
             for via, entries in item.found.items():
-                self.counts["queued"] += enqueue(self.db, site, entries, via)
+                self.counts["queued"] += enqueue(self.db, site, entries, via, dates=item.dates)
             settle(self.db, site, int(item.record["source_id"]), result.lang, item.fetch.outcome)
         self.counts["pages"] += 1
         self.counts["new_versions"] += result.version is not None and not result.rederived

@@ -79,7 +79,7 @@ def _plan(store: Any, request: CrawlRequest) -> tuple[type, dict[str, Any]]:
 
         return WebArchiveSpider, {"base_url": request.target, "site": request.site, "cdx_url": spec.cdx_url,
                                   "since": request.since, "langs": langs,
-                                  "index_chains": _index_chains(store, request.site, keys, langs)}
+                                  "index_chains": _index_chains(store, request.site, keys, langs, request.since)}
     if spec.phase == "captures":
         from crawler.spiders.webarchive import WebArchiveSpider
 
@@ -90,17 +90,19 @@ def _plan(store: Any, request: CrawlRequest) -> tuple[type, dict[str, Any]]:
 
     site_kwargs = {**common, "sources": spec.sources, "until": spec.until, "shard": request.shard,
                    "progress": chains(store, f"listing {request.site} "),
-                   "queue": pending(store, request.site, langs), "known": known_variants(store, request.site)}
+                   "queue": pending(store, request.site, langs, request.since, spec.until),
+                   "known": known_variants(store, request.site)}
     if spec.phase == "estimate":
         from crawler.spiders.estimate import EstimateSpider
 
         return EstimateSpider, {**site_kwargs, "site": request.site, "delay": request.delay,
-                                "pending_index": _index_chains(store, request.site, keys, langs),
+                                "pending_index": _index_chains(store, request.site, keys, langs, request.since),
                                 "capture_work": _capture_work(store, request, keys, langs) if spec.captures else None}
     return (ArchiveBackfillSpider if request.site == "archive.mid.ru" else MidBackfillSpider), site_kwargs
 
 
-def _index_chains(store: Any, site: str, keys: list[str], langs: list[str]) -> list[tuple[str, str, str | None]]:
+def _index_chains(store: Any, site: str, keys: list[str], langs: list[str],
+                  since: str | None) -> list[tuple[str, str, str | None]]:
     """(chain, URL prefix, resume key) of every index query of the site not read to its end."""
     from store.backfill import chains
 
@@ -109,7 +111,8 @@ def _index_chains(store: Any, site: str, keys: list[str], langs: list[str]) -> l
     for key in keys:
         for lang in langs:
             for prefix in discovery_prefixes(site, key, lang):
-                chain = f"cdx {site} {key} {lang} {prefix}"
+                # (asked `from` --since: a later backfill reaching further back asks its own query)
+                chain = f"cdx {site} {key} {lang} {prefix}" + (f" from {since}" if since else "")
                 state = progress.get(chain)
                 if state is None or not state["complete"]:
                     out.append((chain, prefix, state["resume_key"] if state else None))

@@ -7,7 +7,7 @@ queue until their page is stored (`state` done) or the site says they are gone.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import sqlite_utils
 
@@ -18,51 +18,62 @@ from store.timestamps import utcnow
 # A queued statement the site refused this many times (a page that never parses, an error every time) is given up.
 MAX_TRIES = 3
 Entry = tuple[int, str, str]   # (source id, language, the site's URL)
+Dates = Mapping[tuple[int, str], str]   # (source id, language) -> publication time, as a listing showed it
+_COLUMNS = "chain, kind, next_page, last_page, resume_key, pages_done, complete, reached"
 
 
 def chain_progress(db: sqlite_utils.Database, chain: str) -> dict[str, Any] | None:
-    """The progress of one chain (next_page, last_page, resume_key, pages_done, complete), or None if never begun."""
-    return dict_row(db.conn.execute(
-        "SELECT chain, kind, next_page, last_page, resume_key, pages_done, complete FROM backfill_progress"
-        " WHERE chain=?", (chain,)))
+    """The progress of one chain (next_page, last_page, resume_key, pages_done, complete, reached), or None if
+    never begun."""
+    return dict_row(db.conn.execute(f"SELECT {_COLUMNS} FROM backfill_progress WHERE chain=?", (chain,)))
 
 
 def chains(db: sqlite_utils.Database, prefix: str = "") -> dict[str, dict[str, Any]]:
     """Every chain whose name starts with `prefix`, by name."""
     return {row["chain"]: row for row in dict_rows(db.conn.execute(
-        "SELECT chain, kind, next_page, last_page, resume_key, pages_done, complete FROM backfill_progress"
-        " WHERE substr(chain, 1, length(?)) = ?", (prefix, prefix)))}
+        f"SELECT {_COLUMNS} FROM backfill_progress WHERE substr(chain, 1, length(?)) = ?", (prefix, prefix)))}
 
 
 def save_page(db: sqlite_utils.Database, chain: str, kind: str, *, complete: bool, next_page: int | None = None,
-              last_page: int | None = None, resume_key: str | None = None, now: str | None = None) -> None:
+              last_page: int | None = None, resume_key: str | None = None, reached: str | None = None,
+              now: str | None = None) -> None:
     """One more page of a chain read (the caller stores what it found in the same transaction)."""
     db.conn.execute(
-        "INSERT INTO backfill_progress (chain, kind, next_page, last_page, resume_key, pages_done, complete, updated_at)"
-        " VALUES (?,?,?,?,?,1,?,?) ON CONFLICT(chain) DO UPDATE SET next_page=excluded.next_page,"
+        "INSERT INTO backfill_progress (chain, kind, next_page, last_page, resume_key, pages_done, complete, reached,"
+        " updated_at) VALUES (?,?,?,?,?,1,?,?,?) ON CONFLICT(chain) DO UPDATE SET next_page=excluded.next_page,"
         " last_page=coalesce(excluded.last_page, last_page), resume_key=excluded.resume_key,"
-        " pages_done=pages_done+1, complete=excluded.complete, updated_at=excluded.updated_at",
-        (chain, kind, next_page, last_page, resume_key, int(complete), now or utcnow()))
+        " pages_done=pages_done+1, complete=excluded.complete, updated_at=excluded.updated_at,"
+        " reached=CASE WHEN reached IS NULL OR excluded.reached < reached THEN coalesce(excluded.reached, reached)"
+        " ELSE reached END",
+        (chain, kind, next_page, last_page, resume_key, int(complete), reached, now or utcnow()))
 
 
-def enqueue(db: sqlite_utils.Database, site: str, entries: Iterable[Entry], via: str, now: str | None = None) -> int:
+def enqueue(db: sqlite_utils.Database, site: str, entries: Iterable[Entry], via: str, now: str | None = None,
+            dates: Dates | None = None) -> int:
     """Queue statement variants found (each once: the first finder is kept; one the store already has is queued
     as done); how many were new to the queue."""
     now = now or utcnow()
     added = 0
     for source_id, lang, url in entries:
         cur = db.conn.execute(
-            "INSERT OR IGNORE INTO backfill_queue (site, source_id, lang, url, via, found_at, state)"
-            " SELECT ?,?,?,?,?,?, CASE WHEN EXISTS (SELECT 1 FROM variants WHERE statement_id=? AND lang=?)"
+            "INSERT OR IGNORE INTO backfill_queue (site, source_id, lang, url, via, found_at, published_at, state)"
+            " SELECT ?,?,?,?,?,?,?, CASE WHEN EXISTS (SELECT 1 FROM variants WHERE statement_id=? AND lang=?)"
             " THEN 'done' ELSE 'pending' END",
-            (site, int(source_id), lang, url, via, now, f"{site}:{int(source_id)}", lang))
+            (site, int(source_id), lang, url, via, now, (dates or {}).get((int(source_id), lang)),
+             f"{site}:{int(source_id)}", lang))
         added += cur.rowcount
     return added
 
 
-def pending(db: sqlite_utils.Database, site: str, langs: Iterable[str] | None = None) -> list[Entry]:
-    """Queued variants of a site still to fetch (not stored since, by this backfill or a crawl), oldest found first."""
+def pending(db: sqlite_utils.Database, site: str, langs: Iterable[str] | None = None, since: str | None = None,
+            until: str | None = None) -> list[Entry]:
+    """Queued variants of a site still to fetch (not stored since, by this backfill or a crawl), oldest found first;
+    those a listing dated outside [since, until] wait for a backfill that asks for them."""
     where, params = ["q.site=?", "q.state='pending'"], [site]
+    for bound, op in ((since, ">="), (until, "<=")):
+        if bound:
+            where.append(f"(q.published_at IS NULL OR substr(q.published_at, 1, 10) {op} ?)")
+            params.append(bound)
     if langs:
         marks, codes = in_list(langs)
         where.append(f"q.lang IN {marks}")
@@ -91,13 +102,16 @@ def settle(db: sqlite_utils.Database, site: str, source_id: int, lang: str, outc
 
 def save_listing_page(db: sqlite_utils.Database, site: str, chain: str, *, entries: Iterable[Entry], via: str,
                       complete: bool, next_page: int | None, last_page: int | None = None,
-                      resume_key: str | None = None, kind: str = "listing", now: str | None = None) -> int:
-    """A listing page or an index answer read: its entries queued and the chain moved on, in one transaction."""
+                      resume_key: str | None = None, kind: str = "listing", dates: Dates | None = None,
+                      now: str | None = None) -> int:
+    """A listing page or an index answer read: its entries queued (every one, dated when the listing dates them)
+    and the chain moved on, in one transaction."""
     now = now or utcnow()
     with transaction(db):
-        added = enqueue(db, site, entries, via, now)
+        added = enqueue(db, site, entries, via, now, dates)
+        reached = min(dates.values()) if dates else None
         save_page(db, chain, kind, complete=complete, next_page=next_page, last_page=last_page,
-                  resume_key=resume_key, now=now)
+                  resume_key=resume_key, reached=reached, now=now)
     return added
 
 

@@ -379,6 +379,7 @@ MIGRATIONS: list[str] = [
         resume_key TEXT,                           -- cdx, captures: the index's key for its next answer
         pages_done INTEGER NOT NULL DEFAULT 0,     -- pages (answers) read and stored
         complete INTEGER NOT NULL DEFAULT 0,       -- 1: read to its end
+        reached TEXT,                              -- listing: the oldest publication date it showed so far
         updated_at TEXT NOT NULL                   -- UTC
     );
     CREATE TABLE backfill_queue (
@@ -387,6 +388,7 @@ MIGRATIONS: list[str] = [
         lang TEXT NOT NULL,
         url TEXT NOT NULL,                         -- the site's own URL, as found
         via TEXT NOT NULL,                         -- listings | web-archive | links | translation
+        published_at TEXT,                         -- as the listing showed it (none from the index or a link)
         found_at TEXT NOT NULL,                    -- UTC
         state TEXT NOT NULL DEFAULT 'pending',     -- pending | done (stored) | gone | failed (refused 3 times)
         tries INTEGER NOT NULL DEFAULT 0,

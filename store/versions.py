@@ -110,7 +110,8 @@ def is_late_translation(db: sqlite_utils.Database, sid: str, lang: str) -> bool:
 
 
 def versions_before(db: sqlite_utils.Database, sid: str, lang: str, below: int) -> list[tuple[int, str, str]]:
-    """(version, content hash, parser version) of a variant's versions before `below`, oldest first."""
+    """(version, content hash, parser version) of a variant's versions fetched from the site before `below`,
+    oldest first (a capture's page is archived under the capture's address, not the page's own)."""
     return [(r[0], r[1], r[2]) for r in db.conn.execute(
         "SELECT version, content_sha256, parser_version FROM versions WHERE statement_id=? AND lang=? AND version<?"
-        " ORDER BY version", (sid, lang, below)).fetchall()]
+        " AND source='live' ORDER BY version", (sid, lang, below)).fetchall()]

@@ -195,3 +195,25 @@ def test_bad_backfill_options_are_refused_before_anything_is_written(tmp_path):
     assert proc.returncode == 2 and "cdx_url" in proc.stderr and not db.exists()
     proc = crawl("backfill", "--db", str(db), "--source", "rss", check=False)
     assert proc.returncode == 2 and not db.exists()
+
+
+def test_dates_narrow_a_backfill_and_a_wider_one_goes_on_from_there(tmp_path):
+    db = str(tmp_path / "dates.db")
+    with MirrorServer(state="backfill") as server:
+        base = ["backfill", "--db", db, "--site", "archive.mid.ru", "--base-url", server.base_url, "--ignore-robots",
+                "--section", "news", "--lang", "ru", *FAST]
+        crawl(*base, "--since", "2009-11-20", "--until", "2009-12-05")
+        days = rows(db, "SELECT min(published_at), max(published_at), count(*) FROM statements")[0]
+        assert (days[0][:10], days[1][:10], days[2]) == ("2009-11-20", "2009-12-05", 16)
+        # the listing was read back to --since only; what it showed out of the dates waits in the queue
+        assert rows(db, "SELECT complete, next_page FROM backfill_progress") == [(0, 7)]
+        assert rows(db, "SELECT count(*) FROM backfill_queue WHERE state='pending'") == [(14,)]
+        server.clear_requests()
+        crawl(*base, "--since", "2009-11-20", "--until", "2009-12-05")   # nothing left in these dates
+        assert [p for _, p, _ in server.requests if p != "/robots.txt"] == []
+        crawl(*base)                                                       # all of it: from page 7 on
+        first = [p for _, p, _ in server.requests if "_cur=" in p][0]
+    assert first.endswith("_cur=7")
+    expected = {st["asset_id"] for st in statements_in("backfill") if "foreign_policy/news" in st["sections"]
+                and "ru" in st["langs"]}
+    assert {r[0] for r in rows(db, "SELECT source_id FROM statements")} == expected

@@ -60,17 +60,24 @@ class BackfillMixin:
         if "listings" in self.sources:
             for lang, key in self.listing_chains():
                 state = self.progress.get(listing_chain(self.site, key, lang))
-                if state is None or not state["complete"]:
-                    requests.append(self._listing_request(lang, key, int(state["next_page"]) if state else 1))
+                if state is None:
+                    requests.append(self._listing_request(lang, key, 1))
+                elif not state["complete"] and not self._read_past_since(state):
+                    requests.append(self._listing_request(lang, key, int(state["next_page"])))
         for _, lang, url in self.queue:
             request = self._follow(url, lang)   # type: ignore[attr-defined]
             if request is not None:
                 requests.append(request)
         return requests
 
+    def _read_past_since(self, state: dict[str, Any]) -> bool:
+        """A listing already read back beyond --since: nothing it has left is wanted now (a later backfill
+        with an earlier --since goes on from its next page)."""
+        return bool(self.since and state.get("reached") and str(state["reached"])[:10] < self.since)
+
     # -- what a page found ------------------------------------------------------------------------------------
 
-    def in_range(self, entries: list[dict[str, Any]], lang: str) -> tuple[list[Entry], bool]:
+    def in_range(self, entries: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
         """The listed entries published within [--since, --until], and whether the listing went past --since
         (listings run newest first: nothing older follows)."""
         found, too_old = [], False
@@ -79,17 +86,33 @@ class BackfillMixin:
             if day and self.since and day < self.since:
                 too_old = True
             elif not (day and self.until and day > self.until):
-                found.append((entry["source_id"], lang, entry["url"]))
+                found.append(entry)
         return found, too_old
 
-    def _chain_page(self, response: Response, entries: list[Entry], *, complete: bool,
-                    last_page: int | None = None, listed: list[dict[str, Any]] | None = None) -> ChainPage:
+    def _listed(self, response: Response, listed: list[dict[str, Any]], *, ended: bool, too_old: bool,
+                last_page: int | None = None) -> Iterator[Any]:
+        """A listing page read: every entry queued with its date (those out of the dates wait for a backfill
+        that asks for them), those within the dates fetched, the next page asked unless the listing ended or
+        went past --since."""
         meta = response.meta
-        fetch = (self._index_read(response, listed).fetch if listed is not None   # type: ignore[attr-defined]
-                 else self._fetch(response, Outcome.GONE))                  # type: ignore[attr-defined]
-        return ChainPage(fetch, listing_chain(self.site, meta["section"], meta["lang"]), "listing", self.site,
-                         entries, "listings", complete, next_page=None if complete else meta["page"] + 1,
-                         last_page=last_page)
+        lang = meta["lang"]
+        entries = [(e["source_id"], lang, e["url"]) for e in listed]
+        dates = {(e["source_id"], lang): e["published_at"] for e in listed if e.get("published_at")}
+        fetch = self._index_read(response, listed).fetch   # type: ignore[attr-defined]
+        yield ChainPage(fetch, listing_chain(self.site, meta["section"], lang), "listing", self.site, entries,
+                        "listings", ended, next_page=None if ended else meta["page"] + 1, last_page=last_page,
+                        dates=dates)
+        wanted, _ = self.in_range(listed)
+        yield from self._follow_all([(e["source_id"], lang, e["url"]) for e in wanted])
+        if not ended and not too_old:
+            yield self._listing_request(lang, meta["section"], meta["page"] + 1)   # type: ignore[attr-defined]
+
+    def _gone(self, response: Response) -> ChainPage:
+        """A listing that does not exist (404): read to its end."""
+        meta = response.meta
+        return ChainPage(self._fetch(response, Outcome.GONE),   # type: ignore[attr-defined]
+                         listing_chain(self.site, meta["section"], meta["lang"]), "listing", self.site, [],
+                         "listings", True)
 
     def _follow_all(self, entries: list[Entry]) -> Iterator[scrapy.Request]:
         for _, lang, url in entries:
@@ -107,9 +130,11 @@ class BackfillMixin:
         found: dict[str, list[Entry]] = {"translation": [
             (own, lang, url) for lang, url in (record.get("languages") or {}).items()
             if lang in self.langs and lang != record["lang"]]}
+        dates = {(own, lang): record["published_at"] for _, lang, _ in found["translation"] if record.get("published_at")}
         if "links" in self.sources and self._within_dates(record):
             found["links"] = self.linked(_decoded(response).text, response.url, own)
-        yield FoundPage(record, self._fetch(response, Outcome.OK, keep_body=True), found=found)  # type: ignore[attr-defined]
+        fetch = self._fetch(response, Outcome.OK, keep_body=True)   # type: ignore[attr-defined]
+        yield FoundPage(record, fetch, found=found, dates=dates)
         for entries in found.values():
             yield from self._follow_all(entries)
 
@@ -156,18 +181,15 @@ class MidBackfillSpider(BackfillMixin, MidSpider):
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         if response.status in GONE_STATUSES:   # no such section in this language: nothing to read there
-            yield self._chain_page(response, [], complete=True)
+            yield self._gone(response)
             return
         items, listed = self.read_index(response, parse_listing)
         yield from items
         if listed is None:
             return   # the anti-bot page, an error: this page is asked again by the next backfill
-        entries, too_old = self.in_range(listed, response.meta["lang"])
-        complete = not listed or too_old   # past the last page, the site shows an empty list
-        yield self._chain_page(response, entries, complete=complete, listed=listed)
-        yield from self._follow_all(entries)
-        if not complete:
-            yield self._listing_request(response.meta["lang"], response.meta["section"], response.meta["page"] + 1)
+        _, too_old = self.in_range(listed)
+        # past the last page, the site shows an empty list
+        yield from self._listed(response, listed, ended=not listed, too_old=too_old)
 
 
 class ArchiveBackfillSpider(BackfillMixin, ArchiveSpider):
@@ -191,9 +213,8 @@ class ArchiveBackfillSpider(BackfillMixin, ArchiveSpider):
                                          if key in self.section_keys)
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
-        meta = response.meta
         if response.status in GONE_STATUSES:
-            yield self._chain_page(response, [], complete=True)
+            yield self._gone(response)
             return
         items, parsed = self.read_index(
             response, lambda text, url: (parse_g1_listing(text, url), parse_pager(text, url)))
@@ -201,13 +222,10 @@ class ArchiveBackfillSpider(BackfillMixin, ArchiveSpider):
         if parsed is None:
             return
         listed, pager = parsed
-        entries, too_old = self.in_range(listed, meta["lang"])
+        _, too_old = self.in_range(listed)
         if pager["last"] is not None:
-            more = meta["page"] < pager["last"]
+            more = response.meta["page"] < pager["last"]
         else:
             more = len(listed) >= self.delta   # no pager shown: a full page may have a successor
-        complete = not listed or too_old or not more
-        yield self._chain_page(response, entries, complete=complete, last_page=pager["last"], listed=listed)
-        yield from self._follow_all(entries)
-        if not complete:
-            yield self._listing_request(meta["lang"], meta["section"], meta["page"] + 1)
+        yield from self._listed(response, listed, ended=not listed or not more, too_old=too_old,
+                                last_page=pager["last"])
