@@ -55,6 +55,10 @@ def run(request_path: str) -> None:
     except BadRequest as exc:
         click.echo(f"error: bad crawl request: {exc}", err=True)
         sys.exit(ExitCode.USAGE)
+    if request.backfill is not None:   # a part of `crawl backfill`
+        from crawler.backfill_runner import run_backfill
+
+        sys.exit(run_backfill(request))
     sys.exit(run_crawl(request))
 
 

@@ -40,6 +40,9 @@ def reparse(body: bytes, url: str) -> dict[str, Any] | None:
 class StorePipeline:
     """Writes items to the SQLite store; counts them for the progress line and the summary."""
 
+    # The requests whose responses go into the WARC archive (a backfill adds its web-archive captures).
+    archived_page_types: tuple[str, ...] = ("article",)
+
     def __init__(self, db_path: str, run_id: int | None, progress: bool, warc_dir: str | None = None,
                  warc_max_size: int = DEFAULT_MAX_SIZE) -> None:
         self.db_path = db_path
@@ -116,7 +119,7 @@ class StorePipeline:
 
     def response_received(self, response: Any, request: Any, **kwargs: Any) -> None:
         """Write the exchange of an article page to the WARC archive (request and response records)."""
-        if self.archive is None or request.meta.get("page_type") != "article" or self.store_error:
+        if self.archive is None or request.meta.get("page_type") not in self.archived_page_types or self.store_error:
             return
         sent = response.request if response.request is not None else request
         headers = [(k.decode("latin-1"), v.decode("latin-1"))
@@ -137,7 +140,7 @@ class StorePipeline:
         if self.store_error:
             return item   # the crawl is stopping: nothing can be stored
         fetch = getattr(item, "fetch", None)
-        if fetch is not None and fetch.page_type == "article" and fetch.warc is None:
+        if fetch is not None and fetch.page_type in self.archived_page_types and fetch.warc is None:
             fetch.warc = self._archived.pop(fetch.url, None)
         if not self._pending:
             self._pending_since = time.monotonic()

@@ -146,9 +146,9 @@ def divergence_config(params: dict[str, Any]) -> DivergenceConfig:
                             translation_delay=timedelta(hours=72) if translation is None else translation)
 
 
-def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Every option of a crawl (`run`, `watch`): what to fetch, how politely, and where the results go."""
-    options = [
+def target_options() -> list[Callable[..., Any]]:
+    """--site, --base-url, --section, --lang, --since: what a crawl or a backfill is about."""
+    return [
         click.option("--site", type=click.Choice(SITES), default="mid.ru", show_default=True,
                      help="The current site, or the ministry's older portal (statements before late 2021)."),
         click.option("--base-url", default=None,
@@ -159,8 +159,12 @@ def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Content language (repeatable). Default: all."),
         click.option("--since", type=Date(day_only=True), default=None,
                      help="Only discover statements published on/after this date (YYYY-MM-DD, or 7d, 2w ago)."),
-        click.option("--max-pages", type=click.IntRange(min=1), default=1, show_default=True,
-                     help="Listing pages per section and language (robots.txt forbids paging on mid.ru)."),
+    ]
+
+
+def politeness_options() -> list[Callable[..., Any]]:
+    """--delay, --timeout, --retries, --ignore-robots: how gently the hosts are asked."""
+    return [
         click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
                      help="Seconds between requests to the host, with jitter; 0 for a local mirror."),
         click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
@@ -168,6 +172,16 @@ def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
                      help="Retries on 429/5xx/timeouts/resets (with backoff and Retry-After)."),
         click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt (prints a warning)."),
+    ]
+
+
+def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Every option of a crawl (`run`, `watch`): what to fetch, how politely, and where the results go."""
+    options = [
+        *target_options(),
+        click.option("--max-pages", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Listing pages per section and language (robots.txt forbids paging on mid.ru)."),
+        *politeness_options(),
         click.option("--recheck", type=click.Choice(["all", "due", "none"]), default="due", show_default=True,
                      help="Re-fetch known variants: all, those due by age, or none."),
         click.option("--max-requests", type=click.IntRange(min=0), default=None,

@@ -39,7 +39,8 @@ def statement_row(db: sqlite_utils.Database, statement_id: str) -> dict[str, Any
 
 def active_histories(db: sqlite_utils.Database,
                      statement_id: str) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
-    """lang -> every version of each *active* variant (oldest first); and every language ever archived."""
+    """lang -> every version of each *active* variant fetched from the site (oldest first; those recovered from
+    web-archive captures are not part of the history the checks compare); and every language ever archived."""
     conn = db.conn
     langs = conn.execute("SELECT lang, status FROM variants WHERE statement_id=? ORDER BY lang",
                          (statement_id,)).fetchall()
@@ -49,7 +50,7 @@ def active_histories(db: sqlite_utils.Database,
             continue
         rows = conn.execute(
             "SELECT version, title, paragraphs, captured_at, run_id, rederived FROM versions"
-            " WHERE statement_id=? AND lang=? ORDER BY version", (statement_id, lang)).fetchall()
+            " WHERE statement_id=? AND lang=? AND source='live' ORDER BY version", (statement_id, lang)).fetchall()
         if rows:
             histories[lang] = [{"version": r[0], "title": r[1], "paragraphs": json.loads(r[2]), "captured_at": r[3],
                                 "run_id": r[4], "rederived": r[5]} for r in rows]
@@ -118,6 +119,7 @@ def statements_edited_since(db: sqlite_utils.Database, since: str) -> set[str]:
     """Statements with another language and an edit (a crawled version after the first) captured since ``since``."""
     return set(column(db.conn.execute(
         "SELECT DISTINCT x.statement_id FROM versions x WHERE x.version > 1 AND x.rederived = 0 AND x.captured_at >= ?"
+        " AND x.source = 'live'"
         " AND EXISTS (SELECT 1 FROM variants y WHERE y.statement_id = x.statement_id AND y.lang <> x.lang)",
         (since,))))
 
