@@ -7,6 +7,7 @@ from scheduler.cli_archive import export, reparse, serve
 from scheduler.cli_crawl import demo, run, watch
 from scheduler.cli_divergence import divergences
 from scheduler.cli_read import changes, diff, parse, status
+from scheduler.cli_site import site
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -15,7 +16,7 @@ def main() -> None:
     """ministry-watch: archive mid.ru statements in every language and detect edits and deletions."""
 
 
-for _command in (run, watch, changes, diff, status, parse, demo, serve, reparse, export, divergences):
+for _command in (run, watch, changes, diff, status, parse, demo, serve, reparse, export, divergences, site):
     main.add_command(_command)
 
 if __name__ == "__main__":

@@ -1,0 +1,45 @@
+"""The reading room's start page: this week's substantive changes, search, charts, and what needs a look."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlite_utils
+from markupsafe import Markup
+
+from scheduler.reading_room import charts
+from scheduler.reading_room.templating import now_utc, render
+from store import reading_room as rr
+from store.charts import newest_months
+
+CHART_MONTHS = 24
+
+
+def context(db: sqlite_utils.Database, links: Any, *, days: int = 7) -> dict[str, Any]:
+    """What the start page shows; ``days`` is how far back "this week" reaches."""
+    now = now_utc()
+    since = (now - timedelta(days=days)).replace(microsecond=0).isoformat()
+    touched = rr.changes_since(db, since, ("edited", "flapping", "deleted", "restored"))
+    substantive = [c for c in touched if not c["cosmetic"]]
+    cosmetic = [c for c in touched if c["cosmetic"]]
+    new = rr.changes_since(db, since, ("new",), limit=30)
+    new_count, new_statements = rr.count_changes_since(db, since, "new")
+    # The charts end at the archive's newest month, so an archive of older statements still shows them.
+    newest_published, newest_change = newest_months(db)
+    this_month = f"{now:%Y-%m}"
+    months = charts.months_back(newest_published or this_month, CHART_MONTHS)
+    change_months = charts.months_back(newest_change or this_month, CHART_MONTHS)
+    delays = charts.delay_summary(db, months[0])
+    return {
+        "links": links, "days": days, "since": since, "substantive": substantive, "cosmetic": cosmetic,
+        "new": new, "new_count": new_count, "new_statements": new_statements,
+        "deleted": rr.deleted_statements(db), "divergences": rr.open_divergences(db),
+        "missing": rr.missing_translations(db),
+        "chart_statements": Markup(charts.statements_chart(db, months)),
+        "chart_changes": Markup(charts.changes_chart(db, change_months)),
+        "chart_delays": Markup(charts.delays_chart(delays)), "delays": delays, "months": months,
+    }
+
+
+def render_start(db: sqlite_utils.Database, links: Any) -> str:
+    return render("start.html", **context(db, links))
