@@ -39,10 +39,16 @@ def _where(f: ChangeFilter) -> tuple[list[str], list[Any]]:
             where.append(f"{col} IN {marks}")
             params += values
     if f.speaker:
-        # Speaker labels of the edited turns are in the stored text diff; a new statement names its speaker in
-        # its title (in the genitive: "Лавров" finds "С.В.Лаврова").
-        where.append("(instr(c.diff, ?) > 0 OR instr(va.title, ?) > 0)")
-        params += [f.speaker, f.speaker]
+        # The version the change is about (the one it made, or the one deleted) names the speaker: in its speaker
+        # labels ("С.В.Лавров: ...") or title ("... С.В.Лаврова ..."). Found through the full-text index
+        # (store/search.py knows its layout), as words beginning with what was typed, in any case.
+        from store.search import match_expression, version_ids_matching
+
+        match = match_expression(f.speaker)
+        if match:
+            sub, values = version_ids_matching(match)
+            where.append(f"coalesce(c.to_version_id, c.from_version_id) IN ({sub})")
+            params += values
     if f.since:
         where.append("c.detected_at >= ?")
         params.append(f.since)
@@ -54,19 +60,21 @@ def _where(f: ChangeFilter) -> tuple[list[str], list[Any]]:
     return where, params
 
 
-def list_changes(db: sqlite_utils.Database, f: ChangeFilter, *, before: int | None = None,
+def list_changes(db: sqlite_utils.Database, f: ChangeFilter, *, before: tuple[str, int] | None = None,
                  limit: int = 20) -> list[dict[str, Any]]:
-    """Up to ``limit`` changes older than change ``before`` (newest first), with title, url, section, kind."""
+    """Up to ``limit`` changes (newest detected first) after the position ``before`` (the detected_at and id of the
+    last one shown), with title, url, section and kind. The order follows the index on detected_at, so a date
+    range is a range of that index and the next page starts where the last one ended."""
     where, params = _where(f)
     if before:
-        where.append("c.id < ?")
-        params.append(before)
+        where.append("(c.detected_at, c.id) < (?, ?)")
+        params += [before[0], before[1]]
     return dict_rows(db.conn.execute(
         "SELECT c.id, c.statement_id, c.lang, c.kind, c.cosmetic, c.from_version, c.to_version, c.detected_at,"
         " c.summary, c.initial_fill, va.title, va.url, s.section, s.kind AS statement_kind, s.published_at"
         " FROM changes c LEFT JOIN variants va ON va.statement_id=c.statement_id AND va.lang=c.lang"
         " LEFT JOIN statements s ON s.id=c.statement_id"
-        f" WHERE {' AND '.join(where)} ORDER BY c.id DESC LIMIT ?", (*params, limit)))
+        f" WHERE {' AND '.join(where)} ORDER BY c.detected_at DESC, c.id DESC LIMIT ?", (*params, limit)))
 
 
 def filter_choices(db: sqlite_utils.Database) -> dict[str, list[str]]:

@@ -362,4 +362,14 @@ MIGRATIONS: list[str] = [
     INSERT INTO sinks (name, first_seen_at, start_after) SELECT sink, min(emitted_at), 0 FROM emissions GROUP BY sink;
     ALTER TABLE changes ADD COLUMN initial_fill INTEGER NOT NULL DEFAULT 0;   -- 1: part of the database's first fill
     """,
+    # 10: the reading room's pages (scheduler/reading_room, store/reading_room.py, charts.py, change_list.py)
+    # read index ranges, not the archive: statements by publication date with their id (charts by month),
+    # variants with their first sighting (days to each translation), changes by kind and detection time
+    # (edits and deletions per month, the change list filtered by kind).
+    """
+    DROP INDEX IF EXISTS statements_published;
+    CREATE INDEX statements_published ON statements(published_at, id);
+    CREATE INDEX variants_first_seen ON variants(statement_id, lang, first_seen_at);
+    CREATE INDEX changes_kind_detected ON changes(kind, detected_at);
+    """,
 ]

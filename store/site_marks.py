@@ -41,3 +41,11 @@ def touched_since(db: sqlite_utils.Database, old: dict[str, Any]) -> set[str]:
 def statement_ids(db: sqlite_utils.Database) -> list[str]:
     """Every statement, newest published first."""
     return column(db.conn.execute("SELECT id FROM statements ORDER BY published_at DESC, id"))
+
+
+def database_file(db: sqlite_utils.Database) -> str:
+    """The file behind a connection ("" for an in-memory database)."""
+    for _, name, path in db.conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return path or ""
+    return ""

@@ -8,6 +8,7 @@ import sqlite_utils
 from markupsafe import Markup
 
 from scheduler.feed import build_atom_feed
+from scheduler.reading_room.cache import memo
 from scheduler.reading_room.templating import render
 from scheduler.sinks import with_html_diff
 from store.change_list import READER_KINDS, ChangeFilter, filter_choices, list_changes
@@ -39,6 +40,12 @@ def change_filter(params: Params) -> tuple[ChangeFilter, list[str]]:
     return f, problems
 
 
+def _position(text: str) -> tuple[str, int] | None:
+    """The `before` of the next page: "<detected_at>/<id>" of the last change shown."""
+    detected, _, change_id = text.rpartition("/")
+    return (detected, int(change_id)) if detected and change_id.isdigit() else None
+
+
 def filter_params(f: ChangeFilter) -> dict[str, Any]:
     """The query parameters of a filter (for links to the next page and to the feed)."""
     return {"kind": list(f.kinds), "lang": list(f.langs), "section": list(f.sections), "speaker": f.speaker,
@@ -57,14 +64,15 @@ def with_diffs(db: sqlite_utils.Database, changes: list[dict[str, Any]]) -> list
 
 def context(db: sqlite_utils.Database, links: Any, params: Params) -> dict[str, Any]:
     f, problems = change_filter(params)
-    before = _first(params, "before")
-    rows = list_changes(db, f, before=int(before) if before.isdigit() else None, limit=PER_PAGE + 1)
+    rows = list_changes(db, f, before=_position(_first(params, "before")), limit=PER_PAGE + 1)
     more = len(rows) > PER_PAGE
     rows = with_diffs(db, rows[:PER_PAGE])
     query = filter_params(f)
+    last = f"{rows[-1]['detected_at']}/{rows[-1]['id']}" if rows else ""
     return {"links": links, "filter": f, "problems": problems, "changes": rows, "query": query, "newer": None,
-            "older": links.changes(**query, before=rows[-1]["id"]) if more and rows else None,
-            "atom": links.changes_atom(**query), "kinds": READER_KINDS, "choices": filter_choices(db)}
+            "older": links.changes(**query, before=last) if more and rows else None,
+            "atom": links.changes_atom(**query), "kinds": READER_KINDS,
+            "choices": memo(db, "filter_choices", filter_choices)}
 
 
 def render_changes(db: sqlite_utils.Database, links: Any, params: Params) -> str:

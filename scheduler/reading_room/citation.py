@@ -19,7 +19,8 @@ def citation(statement: Mapping[str, Any], variant: Mapping[str, Any], version: 
     title = inline(version.get("title") or variant.get("title") or "")
     when = version.get("published_at") or statement.get("published_at")
     lang = variant["lang"]
-    parts = [f"{PUBLISHER}, “{title}” ({lang_name(lang)})",
+    before, after = f"{PUBLISHER}, “", f"” ({lang_name(lang)})"
+    parts = [f"{before}{title}{after}",
              f"Published {published(when)}" if when else "Publication time not shown",
              inline(variant.get("url") or "")]
     archived = f"Version {version['version']}, captured {utc(version.get('captured_at'))}"
@@ -34,4 +35,6 @@ def citation(statement: Mapping[str, Any], variant: Mapping[str, Any], version: 
         "payload_digest": version.get("payload_digest"),
         "record_id": (record or {}).get("record_id"), "document_number": version.get("document_number"),
         "permalink": permalink, "line": ". ".join(p for p in parts if p) + ".",
+        # The same line in three pieces, so a page can mark the title's language.
+        "line_parts": (before, title, after + ". " + ". ".join(p for p in parts[1:] if p) + "."),
     }

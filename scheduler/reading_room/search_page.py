@@ -1,7 +1,6 @@
 """Full-text search (`/-/search`): matching versions grouped by statement, snippets highlighted, filters."""
 from __future__ import annotations
 
-import secrets
 import sqlite3
 from typing import Any, Mapping, Sequence
 
@@ -9,10 +8,15 @@ import sqlite_utils
 
 from scheduler.reading_room.templating import render
 from store.change_list import filter_choices
-from store.search import SearchFilter, match_expression, search_versions
+from scheduler.reading_room.cache import memo
+from scheduler.reading_room.snippets import highlight, pattern, snippet
+from store.search import SearchFilter, match_expression, matching_ids, query_terms, search_versions, texts
 
 PER_PAGE = 20
-BATCH = 300   # versions read per page: enough for PER_PAGE statements unless one has very many matches
+# Matching versions examined per page, newest first: a page costs the same whatever the filters; when they
+# keep few of them, the page says so and "more results" goes on below.
+SCAN = 2000
+CHUNK = 250
 KINDS = ("briefing", "speech", "interview", "statement", "comment", "news")
 Params = Mapping[str, Sequence[str]]
 
@@ -39,6 +43,24 @@ def group(rows: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]],
     return list(groups.values()), None
 
 
+def _scan(db: sqlite_utils.Database, match: str, f: SearchFilter,
+          before: int | None) -> tuple[list[dict[str, Any]], int | None, bool]:
+    """Read matching versions newest first, CHUNK at a time, until PER_PAGE statements pass the filters or SCAN
+    versions were read: the groups, where the next page starts, and whether every match was read."""
+    rows: list[dict[str, Any]] = []
+    read = 0
+    while True:
+        ids = matching_ids(db, match, before=before, limit=CHUNK)
+        read += len(ids)
+        rows += search_versions(db, ids, f)
+        groups, resume = group(rows, PER_PAGE)
+        if resume is not None or len(ids) < CHUNK:
+            return groups, resume, True
+        before = ids[-1]
+        if read >= SCAN:
+            return groups, before, False
+
+
 def context(db: sqlite_utils.Database, links: Any, params: Params) -> dict[str, Any]:
     q = _first(params, "q")
     exact = _first(params, "exact") in ("1", "on")
@@ -48,24 +70,25 @@ def context(db: sqlite_utils.Database, links: Any, params: Params) -> dict[str, 
                      kinds=tuple(v for v in params.get("kind", []) if v in KINDS),
                      year=int(year) if year.isdigit() and len(year) == 4 else None)
     match = match_expression(q, word_forms=not exact)
-    marks = (f"\ue000{secrets.token_hex(6)}\ue001", f"\ue002{secrets.token_hex(6)}\ue003")
     before = _first(params, "before")
     groups: list[dict[str, Any]] = []
-    older, problem = None, ""
+    older, problem, scanned_all = None, "", True
     if match:
         try:
-            rows = search_versions(db, match, f, marks=marks, before=int(before) if before.isdigit() else None,
-                                   limit=BATCH)
+            groups, resume, scanned_all = _scan(db, match, f, int(before) if before.isdigit() else None)
+            found = texts(db, [g["best"]["id"] for g in groups])
         except sqlite3.OperationalError as exc:
-            rows, problem = [], f"the search could not run: {exc}"
-        groups, resume = group(rows, PER_PAGE)
-        if resume is None and len(rows) == BATCH:
-            resume = rows[-1]["id"]
+            groups, resume, found, problem = [], None, {}, f"the search could not run: {exc}"
+        pat = pattern(query_terms(q, word_forms=not exact))
+        for g in groups:
+            title, body = found.get(g["best"]["id"], ("", ""))
+            g["title_marked"], g["snippet"] = highlight(title, pat), snippet(body, pat)
         query = {"q": q, "lang": list(f.langs), "section": list(f.sections), "kind": list(f.kinds),
                  "year": f.year or "", "exact": "1" if exact else ""}
         older = links.search(**query, before=resume) if resume else None
-    return {"links": links, "q": q, "exact": exact, "filter": f, "groups": groups, "older": older, "marks": marks,
-            "match": match, "problem": problem, "kinds": KINDS, "choices": filter_choices(db)}
+    return {"links": links, "q": q, "exact": exact, "filter": f, "groups": groups, "older": older,
+            "scanned_all": scanned_all, "scan": SCAN, "match": match, "problem": problem, "kinds": KINDS,
+            "choices": memo(db, "filter_choices", filter_choices)}
 
 
 def render_search(db: sqlite_utils.Database, links: Any, params: Params) -> str:

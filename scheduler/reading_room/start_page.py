@@ -8,6 +8,7 @@ import sqlite_utils
 from markupsafe import Markup
 
 from scheduler.reading_room import charts
+from scheduler.reading_room.cache import memo
 from scheduler.reading_room.templating import now_utc, render
 from store import reading_room as rr
 from store.charts import newest_months
@@ -29,14 +30,15 @@ def context(db: sqlite_utils.Database, links: Any, *, days: int = 7) -> dict[str
     this_month = f"{now:%Y-%m}"
     months = charts.months_back(newest_published or this_month, CHART_MONTHS)
     change_months = charts.months_back(newest_change or this_month, CHART_MONTHS)
-    delays = charts.delay_summary(db, months[0])
+    delays = memo(db, f"delays:{months[0]}", lambda d: charts.delay_summary(d, months[0]))
     return {
         "links": links, "days": days, "since": since, "substantive": substantive, "cosmetic": cosmetic,
         "new": new, "new_count": new_count, "new_statements": new_statements,
         "deleted": rr.deleted_statements(db), "divergences": rr.open_divergences(db),
         "missing": rr.missing_translations(db),
-        "chart_statements": Markup(charts.statements_chart(db, months)),
-        "chart_changes": Markup(charts.changes_chart(db, change_months)),
+        "chart_statements": Markup(memo(db, f"statements:{months[-1]}", lambda d: charts.statements_chart(d, months))),
+        "chart_changes": Markup(memo(db, f"changes:{change_months[-1]}",
+                                     lambda d: charts.changes_chart(d, change_months))),
         "chart_delays": Markup(charts.delays_chart(delays)), "delays": delays, "months": months,
     }
 

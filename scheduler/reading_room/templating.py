@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from scheduler.diff.terminal import safe_terminal
 from store.timestamps import parse_timestamp
@@ -71,20 +71,13 @@ def http_url(value: str | None) -> str:
     return text if re.match(r"(?i)https?://", text) else ""
 
 
-def marked(text: str | None, marks: tuple[str, str]) -> Markup:
-    """Text from the search index with its matches between ``marks``: escaped, then the marks made <mark>."""
-    start, end = marks
-    safe = str(escape(safe_terminal(text or "").replace("\n", " ")))
-    return Markup(safe.replace(str(escape(start)), "<mark>").replace(str(escape(end)), "</mark>"))
-
-
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     folder = resources.files("scheduler.reading_room").joinpath("jinja")
     env = Environment(loader=FileSystemLoader(str(folder)), autoescape=True, finalize=_finalize,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(lang_name=lang_name, dir=text_dir, published=published, utc=utc, day=day,
-                       http_url=http_url, marked=marked)
+                       http_url=http_url)
     env.globals.update(lang_name=lang_name, text_dir=text_dir, kind_labels=KIND_LABELS)
     return env
 
