@@ -120,7 +120,7 @@ def test_change_list_filters(ds):
     kinds = {h.split()[0] for _, h in change_ids(default)}
     assert kinds == {"new", "edited", "deleted"} and not default.find("span", class_="cosmetic")
     edit = [a for a in default.find_all("article", class_="change") if a.h3.find(class_="badge").get_text() == "edited"]
-    assert edit[0].find("del") and edit[0].find("ins") and edit[0].find("div", class_="diff")["lang"] == "ru"
+    assert edit[0].find("del") and edit[0].find("ins") and edit[0].find("table", class_="sbs")["lang"] == "ru"
     cosmetic = page(ds, "/-/changes?kind=edited&cosmetic=1")
     assert len(change_ids(cosmetic)) == 2 and "edited, cosmetic" in cosmetic.get_text()
     deleted = page(ds, "/-/changes?kind=deleted")

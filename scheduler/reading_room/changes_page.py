@@ -7,11 +7,14 @@ from typing import Any, Mapping, Sequence
 import sqlite_utils
 from markupsafe import Markup
 
+from scheduler.diff.compute import diff_versions
+from scheduler.diff.side_by_side import render_side_by_side
 from scheduler.feed import build_atom_feed
 from scheduler.reading_room.cache import memo
 from scheduler.reading_room.templating import render
 from scheduler.sinks import with_html_diff
 from store.change_list import READER_KINDS, ChangeFilter, filter_choices, list_changes
+from store.versions import load_version
 
 PER_PAGE = 20
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -53,13 +56,24 @@ def filter_params(f: ChangeFilter) -> dict[str, Any]:
 
 
 def with_diffs(db: sqlite_utils.Database, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each edit with its rendered diff (escaped HTML, words marked <del>/<ins>) as `diff_html`."""
+    """Each edit with its diff side by side (changed paragraphs only) as `diff_markup`."""
     out = []
     for c in changes:
-        c = with_html_diff(db, c)
-        c["diff_markup"] = Markup(c["diff_html"]) if c["diff_html"] else None
+        c = dict(c, diff_markup=None)
+        if c["kind"] in ("edited", "flapping") and c["from_version"] and c["to_version"]:
+            old = load_version(db, c["statement_id"], c["lang"], c["from_version"])
+            new = load_version(db, c["statement_id"], c["lang"], c["to_version"])
+            if old and new:
+                c["diff_markup"] = Markup(render_side_by_side(
+                    diff_versions(old, new), lang=c["lang"], old_label=f"version {c['from_version']}",
+                    new_label=f"version {c['to_version']}", context=0))
         out.append(c)
     return out
+
+
+def with_feed_diffs(db: sqlite_utils.Database, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each edit with the one-column HTML diff feeds and mail readers get (`diff_html`, as the Atom sink's)."""
+    return [with_html_diff(db, c) for c in changes]
 
 
 def context(db: sqlite_utils.Database, links: Any, params: Params) -> dict[str, Any]:
@@ -91,7 +105,7 @@ def atom(db: sqlite_utils.Database, links: Any, params: Params, *, limit: int = 
     """The Atom feed of the same filtered list (the newest ``limit`` changes), entries linking to the reading room
     where it has a public address (else to the ministry's page)."""
     f, _ = change_filter(params)
-    rows = with_diffs(db, list_changes(db, f, limit=limit))
+    rows = with_feed_diffs(db, list_changes(db, f, limit=limit))
     for c in rows:
         page = links.absolute(links.statement(c["statement_id"], c["lang"], c["to_version"]))
         if page.startswith(("http://", "https://")):

@@ -25,7 +25,7 @@ from scheduler.reading_room.links import StaticLinks, statement_path
 from scheduler.reading_room.start_page import render_start
 from scheduler.reading_room.templating import stylesheet
 from store import reading_room as rr
-from store.change_list import changes_in_order, list_changes, ChangeFilter
+from store.change_list import ChangeFilter, changes_in_order, list_changes
 from store.site_marks import marks, statement_ids, touched_since
 
 BUILD_FILE = ".reading-room-build.json"
@@ -151,7 +151,7 @@ def _feed(db: sqlite_utils.Database, site_url: str) -> bytes:
     from scheduler.feed import build_atom_feed
 
     links = StaticLinks(0, site_url)
-    rows = changes_page.with_diffs(db, list_changes(db, ChangeFilter(), limit=50))
+    rows = changes_page.with_feed_diffs(db, list_changes(db, ChangeFilter(), limit=50))
     for c in rows:
         page = links.absolute(links.statement(c["statement_id"], c["lang"], c["to_version"]))
         if page.startswith(("http://", "https://")):
