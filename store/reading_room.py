@@ -119,7 +119,7 @@ def deleted_statements(db: sqlite_utils.Database, limit: int = 20) -> list[dict[
         "SELECT c.statement_id, c.lang, c.detected_at, va.title, s.published_at FROM changes c"
         " JOIN variants va ON va.statement_id=c.statement_id AND va.lang=c.lang AND va.status='deleted'"
         " LEFT JOIN statements s ON s.id=c.statement_id"
-        " WHERE c.kind='deleted' ORDER BY c.id DESC LIMIT ?", (limit,)))
+        " WHERE c.kind='deleted' ORDER BY c.detected_at DESC, c.id DESC LIMIT ?", (limit,)))
 
 
 def open_divergences(db: sqlite_utils.Database, limit: int = 20) -> list[dict[str, Any]]:
