@@ -78,11 +78,17 @@ def list_changes(db: sqlite_utils.Database, f: ChangeFilter, *, before: tuple[st
 
 
 def filter_choices(db: sqlite_utils.Database) -> dict[str, list[str]]:
-    """The languages and sections an archive has, for the filter form."""
-    langs = [r[0] for r in db.conn.execute("SELECT DISTINCT lang FROM variants ORDER BY lang <> 'ru', lang")]
+    """The languages and sections an archive has, for the filter forms. Each distinct value is found by one
+    index seek past the previous one (a few look-ups, not a scan of every row)."""
+    langs = [r[0] for r in db.conn.execute(
+        "WITH RECURSIVE d(x) AS (SELECT min(lang) FROM variants UNION ALL"
+        " SELECT (SELECT min(lang) FROM variants WHERE lang > d.x) FROM d WHERE d.x IS NOT NULL)"
+        " SELECT x FROM d WHERE x IS NOT NULL")]
     sections = [r[0] for r in db.conn.execute(
-        "SELECT DISTINCT section FROM statements WHERE section IS NOT NULL ORDER BY section")]
-    return {"langs": langs, "sections": sections}
+        "WITH RECURSIVE d(x) AS (SELECT min(section) FROM statements UNION ALL"
+        " SELECT (SELECT min(section) FROM statements WHERE section > d.x) FROM d WHERE d.x IS NOT NULL)"
+        " SELECT x FROM d WHERE x IS NOT NULL")]
+    return {"langs": sorted(langs, key=lambda lang: (lang != "ru", lang)), "sections": sections}
 
 
 def changes_in_order(db: sqlite_utils.Database, after: int = 0, limit: int = 1000) -> list[dict[str, Any]]:

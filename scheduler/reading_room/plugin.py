@@ -2,6 +2,7 @@
 and the archive's metadata (descriptions, hidden bookkeeping tables, canned queries) for a plain `datasette`."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Callable
 from urllib.parse import unquote
 
@@ -11,7 +12,7 @@ from datasette.utils.asgi import NotFound, Response
 from scheduler.reading_room.changes_page import atom, render_changes
 from scheduler.reading_room.links import ServerLinks
 from scheduler.reading_room.search_page import render_search
-from scheduler.reading_room.start_page import render_start
+from scheduler.reading_room.start_page import render_start, warm
 from scheduler.reading_room.statement_page import render_statement
 from scheduler.reading_room.templating import stylesheet
 from store.ids import statement_ref
@@ -60,7 +61,7 @@ async def _page(datasette: Any, request: Any, build: Callable[..., Any], *, kind
 
 
 async def start(datasette: Any, request: Any) -> Response:
-    return await _page(datasette, request, render_start)
+    return await _page(datasette, request, lambda db, links: render_start(db, links, live=True))
 
 
 async def statement(datasette: Any, request: Any) -> Response:
@@ -90,6 +91,29 @@ async def search(datasette: Any, request: Any) -> Response:
 async def css(datasette: Any, request: Any) -> Response:
     return Response(stylesheet(), content_type="text/css; charset=utf-8",
                     headers={"Cache-Control": "max-age=3600"})
+
+
+WARM_EVERY = 30.0   # seconds between checks whether the archive changed (then the charts are recomputed)
+
+
+async def _warm(datasette: Any) -> None:
+    """Keep the start page's aggregates computed: at start-up and whenever a crawl changed the archive."""
+    while True:
+        for name in archive_names(datasette):
+            db = datasette.databases.get(name)
+            if db is None:
+                continue
+            try:
+                await db.execute_fn(lambda conn: warm(wrap(conn)))
+            except Exception:  # noqa: BLE001 - a page computes what the warmer could not
+                pass
+        await asyncio.sleep(WARM_EVERY)
+
+
+@hookimpl
+def startup(datasette: Any) -> None:
+    if archive_names(datasette):
+        datasette.__dict__["_ministry_watch_warmer"] = asyncio.get_running_loop().create_task(_warm(datasette))
 
 
 @hookimpl

@@ -45,20 +45,22 @@ def group(rows: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]],
 
 def _scan(db: sqlite_utils.Database, match: str, f: SearchFilter,
           before: int | None) -> tuple[list[dict[str, Any]], int | None, bool]:
-    """Read matching versions newest first, CHUNK at a time, until PER_PAGE statements pass the filters or SCAN
-    versions were read: the groups, where the next page starts, and whether every match was read."""
+    """Read matching versions newest first until PER_PAGE statements pass the filters or SCAN versions were read
+    (first CHUNK, then the rest at once: each read of a prefix's matches costs the same, however few are kept):
+    the groups, where the next page starts, and whether every match was read."""
     rows: list[dict[str, Any]] = []
-    read = 0
+    read, limit = 0, CHUNK
     while True:
-        ids = matching_ids(db, match, before=before, limit=CHUNK)
+        ids = matching_ids(db, match, before=before, limit=limit)
         read += len(ids)
         rows += search_versions(db, ids, f)
         groups, resume = group(rows, PER_PAGE)
-        if resume is not None or len(ids) < CHUNK:
+        if resume is not None or len(ids) < limit:
             return groups, resume, True
         before = ids[-1]
         if read >= SCAN:
             return groups, before, False
+        limit = SCAN - read
 
 
 def context(db: sqlite_utils.Database, links: Any, params: Params) -> dict[str, Any]:
