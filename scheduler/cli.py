@@ -11,6 +11,7 @@ from scheduler.cli_backfill import backfill
 from scheduler.cli_crawl import demo, run, watch
 from scheduler.cli_divergence import divergences
 from scheduler.cli_read import changes, diff, parse, status
+from scheduler.cli_site import site
 from store.exit_codes import ExitCode
 from store.health import is_damage
 
@@ -34,7 +35,8 @@ def main() -> None:
     """ministry-watch: archive mid.ru statements in every language and detect edits and deletions."""
 
 
-for _command in (run, watch, changes, diff, status, parse, demo, serve, reparse, export, divergences, backfill):
+for _command in (run, watch, changes, diff, status, parse, demo, serve, reparse, export, divergences, backfill,
+                 site):
     main.add_command(_command)
 
 if __name__ == "__main__":

@@ -220,6 +220,9 @@ def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--emit-divergences", is_flag=True,
                      help="Also send new and resolved cross-language divergences to the sinks (off by default)."),
         *warc_options(),
+        click.option("--site-dir", type=click.Path(file_okay=False), default=None,
+                     help="After each run, bring the reading room's static site in this directory up to date"
+                          " (as `crawl site --out DIR`)."),
         click.option("-v", "--verbose", count=True, help="More crawler logging (-vv for debug)."),
     ]
     for option in reversed(options):
@@ -249,4 +252,4 @@ def cycle_settings(params: dict[str, Any], *, time_limit: float | None = None, p
         emit_divergences=bool(params.get("emit_divergences")),
         atom=params.get("atom"), jsonl=params.get("jsonl"), notify=tuple(params.get("notify") or ()),
         feed_url=params.get("feed_url"), backlog=bool(params.get("backlog")),
-        announce_initial=bool(params.get("announce_initial")))
+        announce_initial=bool(params.get("announce_initial")), site_dir=params.get("site_dir"))

@@ -35,6 +35,7 @@ class CycleSettings:
     feed_url: str | None = None        # the Atom feed's published address (its self link)
     backlog: bool = False              # sinks also get the changes recorded before they were added
     announce_initial: bool = False     # sinks also get the database's first fill
+    site_dir: str | None = None        # the reading room's static site, brought up to date after the run
 
 
 class CycleError(Exception):
@@ -137,7 +138,20 @@ def _close(db: Any, run_id: int, request: CrawlRequest, settings: CycleSettings,
         exit_code = ExitCode.SINK_FAILED
     message = "; ".join(filter(None, [message, *sink_errors])) or None
     row = finish_run(db, run_id, status, message, now=now)
+    if settings.site_dir:
+        warnings += _update_site(db, settings.site_dir)
     return CycleResult(row, exit_code, warnings, sink_errors)
+
+
+def _update_site(db: Any, site_dir: str) -> list[str]:
+    """Bring the static reading room up to date (`--site-dir`); a failure is a warning, never a lost run."""
+    from scheduler.reading_room.static_site import build_site
+
+    try:
+        build_site(db, site_dir)
+    except Exception as exc:  # noqa: BLE001 - the run is recorded; the site catches up next run
+        return [f"static site {site_dir} not updated: {type(exc).__name__}: {exc}"]
+    return []
 
 
 def _outcome(db: Any, run_id: int, request: CrawlRequest, settings: CycleSettings,

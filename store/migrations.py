@@ -421,4 +421,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX captures_state ON captures(state);
     """,
+    # 12: the reading room's pages (scheduler/reading_room, store/reading_room.py, charts.py, change_list.py)
+    # read index ranges, not the archive: statements by publication date with their id (charts by month),
+    # variants with their first sighting (days to each translation), changes by kind and detection time
+    # (edits and deletions per month, the change list filtered by kind), sections (the filter forms).
+    """
+    DROP INDEX IF EXISTS statements_published;
+    CREATE INDEX statements_section ON statements(section);
+    CREATE INDEX statements_published ON statements(published_at, id);
+    CREATE INDEX variants_first_seen ON variants(statement_id, lang, first_seen_at);
+    CREATE INDEX changes_kind_detected ON changes(kind, detected_at);
+    """,
 ]
