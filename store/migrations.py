@@ -369,4 +369,11 @@ MIGRATIONS: list[str] = [
         result TEXT NOT NULL                       -- 'ok'
     );
     """,
+    # 11: the way past the anti-bot wall (crawler/wall.py): how each fetch got through, and per run how many
+    # pages needed the browser
+    """
+    ALTER TABLE fetches ADD COLUMN via TEXT;    -- NULL: plain HTTP; 'cookie': with the browser's cookie; 'browser': by it
+    ALTER TABLE runs ADD COLUMN browser_pages INTEGER NOT NULL DEFAULT 0;    -- answered past the wall: with the browser's cookie or by it
+    ALTER TABLE runs ADD COLUMN browser_fetched INTEGER NOT NULL DEFAULT 0;  -- of those, fetched by the browser itself
+    """,
 ]
