@@ -3,9 +3,10 @@ answers only to a browser, loaded on the crawl's one host and nowhere else.
 
 Playwright's sync API runs in one worker thread, so the crawl's reactor never waits on it: callers get a
 concurrent Future (`solve`, `fetch`). The browser starts on the first call, never before (most runs never meet
-the wall). Every request the browser makes passes `_route`: another scheme, host or port is refused (a
-navigation off the site included), and so are images, fonts, media and style sheets (a wall needs none of them).
-Chromium is also told to resolve no host name but the site's own.
+the wall). Every request a page makes passes `_route`: another scheme, host or port is refused, and so are images,
+fonts, media and style sheets (a wall needs none of them). Playwright does not route the hops of a redirect, so
+the browser's only way out is a proxy that reaches the site alone (crawler/browser_proxy.py): a redirect off the
+site, a pop-up, Chromium's own background traffic are refused there; and no host name but the site's resolves.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.boundary import origin
+from crawler.browser_proxy import OneHostProxy
 from crawler.parsers.challenge import is_challenge
 
 # Debian's chromium; MW_CHROMIUM names another build of it (never a browser downloaded by Playwright).
@@ -99,6 +101,7 @@ class Browser:
         self._playwright: Any = None
         self._browser: Any = None
         self._context: Any = None
+        self._proxy: Any = None
         self._lock = threading.Lock()
 
     # -- the crawl's side (any thread) ---------------------------------------------------------------------
@@ -127,17 +130,24 @@ class Browser:
         from playwright.sync_api import sync_playwright
 
         host = urlsplit(self.base_url).hostname or ""
+        self._proxy = OneHostProxy(self.base_url, self._refuse)
         self._playwright = sync_playwright().start()
+        # Every request leaves through the proxy, which reaches the site only; no host name but the site's resolves.
         self._browser = self._playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
+            executable_path=CHROMIUM, headless=True, proxy={"server": self._proxy.address},
             args=[*LAUNCH_ARGS, f"--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE {host}"])
         self._context = self._browser.new_context(service_workers="block", user_agent=self.user_agent,
                                                   accept_downloads=False)
         self._context.route("**/*", self._route)
         self._context.route_web_socket("**/*", lambda ws: ws.close())
 
+    def _refuse(self, target: str) -> None:
+        with self._lock:
+            self.refused.append(target)
+
     def _stop(self) -> None:
-        for close in (lambda: self._context.close(), lambda: self._browser.close(), lambda: self._playwright.stop()):
+        for close in (lambda: self._context.close(), lambda: self._browser.close(), lambda: self._playwright.stop(),
+                      lambda: self._proxy.close()):
             try:
                 close()
             except Exception:  # noqa: BLE001 - already gone
@@ -147,8 +157,7 @@ class Browser:
     def _route(self, route: Any) -> None:
         request = route.request
         if origin(request.url) != self.origin:
-            with self._lock:
-                self.refused.append(request.url)
+            self._refuse(f"{request.method} {request.url}"[:300])
             route.abort("blockedbyclient")
         elif request.resource_type in SKIPPED_TYPES:
             route.abort("blockedbyclient")
@@ -174,7 +183,10 @@ class Browser:
         self._start()
         page = self._context.new_page()
         answers: list[Any] = []
+        done: set[Any] = set()   # requests whose answer has come whole (or failed): a body to read without waiting
         page.on("response", lambda r: answers.append(r) if _document_of(page, r) else None)
+        page.on("requestfinished", lambda r: done.add(r))
+        page.on("requestfailed", lambda r: done.add(r))
         deadline = time.monotonic() + self.wait
         refused_before = len(self.refused)
         try:
@@ -190,7 +202,7 @@ class Browser:
                 hop = _redirect_away(answers, url)
                 if hop is not None:
                     return hop
-                answer = _read(answers[-1]) if answers else None
+                answer = _read(answers[-1]) if answers and answers[-1].request in done else None
                 late = time.monotonic() >= deadline
                 if answer is not None and answer.status not in _REDIRECTS and (not answer.challenge or late):
                     return answer

@@ -8,6 +8,7 @@ robots.txt is fetched once and obeyed here (unless told not to) rather than by S
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 from typing import Any, Iterator
 
 import scrapy
@@ -71,7 +72,9 @@ class Checkup:
         self.report["robots"] = {"url": response.url, "status": response.status, "bytes": len(response.body),
                                  "outcome": "challenge" if challenge else "ok" if response.status == 200 else
                                  outcome_of_status(response.status) or "error"}
+        # The site's clock against ours (the doctor compares them).
         self.report["server_date"] = (response.headers.get("Date") or b"").decode("latin-1") or None
+        self.report["local_date"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         yield from self._if_allowed(self._listing_request(DOCTOR_LANG, self.section_keys[0], 1), "listing")
 
     def _if_allowed(self, request: scrapy.Request, slot: str) -> Iterator[scrapy.Request]:

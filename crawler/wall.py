@@ -153,7 +153,7 @@ class Wall:
         try:
             if self.browser is None:
                 self.browser = Browser(self.base_url, wait=self.wait)
-            solved = await asyncio.wrap_future(self.browser.solve(url))
+            solved = await asyncio.wait_for(asyncio.wrap_future(self.browser.solve(url)), self.wait + 60)
             if solved.passed:
                 self.mode, self.user_agent = "cookie", solved.user_agent
                 self.epoch += 1
@@ -179,7 +179,10 @@ class Wall:
         if self.browser is None:
             self.browser = Browser(self.base_url, wait=self.wait)
         try:
-            page = await asyncio.wrap_future(self.browser.fetch(request.url))
+            # (the browser bounds its own wait; this bounds a browser that stopped answering)
+            page = await asyncio.wait_for(asyncio.wrap_future(self.browser.fetch(request.url)), self.wait + 60)
+        except asyncio.TimeoutError:
+            raise DownloadTimeoutError("the browser did not answer") from None
         except OffsiteNavigation as exc:
             raise OffsiteRequest(str(exc)) from None
         except BrowserTimeout as exc:

@@ -9,6 +9,7 @@ import click
 from scheduler.cli_archive import export, reparse, serve
 from scheduler.cli_crawl import demo, run, watch
 from scheduler.cli_divergence import divergences
+from scheduler.cli_doctor import doctor
 from scheduler.cli_read import changes, diff, parse, status
 from store.exit_codes import ExitCode
 from store.health import is_damage
@@ -33,7 +34,7 @@ def main() -> None:
     """ministry-watch: archive mid.ru statements in every language and detect edits and deletions."""
 
 
-for _command in (run, watch, changes, diff, status, parse, demo, serve, reparse, export, divergences):
+for _command in (run, watch, changes, diff, status, parse, demo, serve, reparse, export, divergences, doctor):
     main.add_command(_command)
 
 if __name__ == "__main__":
