@@ -35,10 +35,6 @@ _STALE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-enco
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
-class OffsiteNavigation(Exception):
-    """The page tried to take the browser to another host (refused)."""
-
-
 class BrowserTimeout(Exception):
     """The page did not load within the time given."""
 
@@ -95,7 +91,8 @@ class Browser:
         self.origin = origin(base_url)
         self.wait = wait
         self.user_agent = user_agent
-        self.refused: list[str] = []        # requests of other hosts the browser was kept from making
+        self.refused: list[str] = []        # what the site's pages asked of other hosts (refused)
+        self.proxy_refused: list[str] = []  # refused at the proxy: redirects off the site, Chromium's own traffic
         self.pages = 0                      # pages loaded
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="browser")
         self._playwright: Any = None
@@ -130,7 +127,7 @@ class Browser:
         from playwright.sync_api import sync_playwright
 
         host = urlsplit(self.base_url).hostname or ""
-        self._proxy = OneHostProxy(self.base_url, self._refuse)
+        self._proxy = OneHostProxy(self.base_url, self._refuse_at_proxy)
         self._playwright = sync_playwright().start()
         # Every request leaves through the proxy, which reaches the site only; no host name but the site's resolves.
         self._browser = self._playwright.chromium.launch(
@@ -144,6 +141,10 @@ class Browser:
     def _refuse(self, target: str) -> None:
         with self._lock:
             self.refused.append(target)
+
+    def _refuse_at_proxy(self, target: str) -> None:
+        with self._lock:
+            self.proxy_refused.append(target)
 
     def _stop(self) -> None:
         for close in (lambda: self._context.close(), lambda: self._browser.close(), lambda: self._playwright.stop(),
@@ -188,7 +189,6 @@ class Browser:
         page.on("requestfinished", lambda r: done.add(r))
         page.on("requestfailed", lambda r: done.add(r))
         deadline = time.monotonic() + self.wait
-        refused_before = len(self.refused)
         try:
             try:
                 page.goto(url, wait_until="commit", timeout=self.wait * 1000)
@@ -196,7 +196,7 @@ class Browser:
                 hop = _redirect_away(answers, url)
                 if hop is not None:
                     return hop
-                raise self._failure(exc, self.refused[refused_before:]) from None
+                raise self._failure(exc) from None
             self.pages += 1
             while True:
                 hop = _redirect_away(answers, url)
@@ -216,10 +216,8 @@ class Browser:
                 pass
 
     @staticmethod
-    def _failure(exc: Exception, refused: list[str]) -> Exception:
+    def _failure(exc: Exception) -> Exception:
         first = str(exc).splitlines()[0][:300]
-        if refused and "ERR_BLOCKED_BY_CLIENT" in str(exc):
-            return OffsiteNavigation(f"the browser was sent to another host: {refused[-1]}"[:500])
         if "Timeout" in type(exc).__name__ or "timeout" in first.lower():
             return BrowserTimeout(first)
         return BrowserFailed(first)

@@ -216,6 +216,6 @@ def run_checkup(site: str, base_url: str, *, delay: float = 1.0, timeout: float 
     report = getattr(spider, "report", None) or {"site": site, "base_url": base_url, "error": "the checkup did not start"}
     wall = wall_of(crawler)
     report["wall"] = {"mode": wall.mode, "browser_missing": browser_missing(), "browser_after": browser_after,
-                      "refused_offsite": list(wall.refused_offsite)}
+                      "refused_offsite": list(wall.refused_offsite), "refused_at_proxy": list(wall.refused_at_proxy)}
     report["seconds"] = round(time.monotonic() - began, 2)
     return report

@@ -30,8 +30,6 @@ from scrapy.exceptions import DownloadFailedError, DownloadTimeoutError
 from scrapy.http import Headers, Request, Response
 from scrapy.responsetypes import responsetypes
 
-from crawler.boundary import OffsiteRequest
-
 DEFAULT_BROWSER_AFTER = 5
 # Plain answers carrying a challenge marker are tested for it (crawler/parsers/challenge.py) only when one of
 # these ASCII markers is in the bytes: most pages never pay for decoding.
@@ -74,7 +72,8 @@ class Wall:
         self.cookies: list[dict[str, Any]] = []
         self.new_cookies = False          # cookies the jar has not had yet
         self.browser: Any = None
-        self.refused_offsite: list[str] = []   # what the browser was kept from asking of other hosts
+        self.refused_offsite: list[str] = []   # what the site's pages asked of other hosts in the browser (refused)
+        self.refused_at_proxy: list[str] = []  # refused at the browser's proxy (redirects off the site, Chromium's own)
         self._solving: asyncio.Future[None] | None = None
 
     # -- what the middleware reports -------------------------------------------------------------------------
@@ -174,7 +173,7 @@ class Wall:
 
     async def fetch(self, request: Request) -> Response:
         """The answer to `request` through the browser, as a Scrapy response."""
-        from crawler.browser import Browser, BrowserTimeout, OffsiteNavigation
+        from crawler.browser import Browser, BrowserTimeout
 
         if self.browser is None:
             self.browser = Browser(self.base_url, wait=self.wait)
@@ -183,8 +182,6 @@ class Wall:
             page = await asyncio.wait_for(asyncio.wrap_future(self.browser.fetch(request.url)), self.wait + 60)
         except asyncio.TimeoutError:
             raise DownloadTimeoutError("the browser did not answer") from None
-        except OffsiteNavigation as exc:
-            raise OffsiteRequest(str(exc)) from None
         except BrowserTimeout as exc:
             raise DownloadTimeoutError(f"the browser: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - whatever the browser met is a failed download, never content
@@ -205,6 +202,7 @@ class Wall:
     def close(self) -> None:
         if self.browser is not None:
             self.refused_offsite = list(self.browser.refused)
+            self.refused_at_proxy = list(self.browser.proxy_refused)
             self.browser.close()
             self.browser = None
 

@@ -106,8 +106,7 @@ def _wall(site: str, report: dict[str, Any]) -> Check:
     challenges = sum((a or {}).get("challenges") or 0 for a in pages) + ((report.get("robots") or {}).get("outcome") == "challenge")
     missing = wall.get("browser_missing")
     refused = wall.get("refused_offsite") or []
-    kept = (f"; the browser was kept from {len(refused)} requests to other hosts (Chromium's own background"
-            " requests included)" if refused else "")
+    kept = f"; the site's pages asked {len(refused)} things of other hosts: refused" if refused else ""
     if not challenges:
         path = f"browser path not installed ({missing}: {BROWSER_HINT})" if missing else "browser path available"
         return Check(name, "ok", f"not met ({path})")

@@ -48,7 +48,7 @@ def test_a_redirect_off_the_site_is_handed_over_never_followed(mirrors):
         site.clear_faults()
     assert page.status == 302 and dict(page.headers)["Location"] == f"http://127.0.0.1:{elsewhere.port}{PAGE}"
     assert elsewhere.requests == []
-    assert any(f"127.0.0.1:{elsewhere.port}" in r for r in browser.refused)
+    assert any(f"127.0.0.1:{elsewhere.port}" in r for r in browser.proxy_refused)
 
 
 def test_a_redirect_on_the_site_to_another_url_is_handed_over_too(mirrors):
