@@ -63,7 +63,6 @@ class BrowserPage:
     headers: list[tuple[str, str]]
     body: bytes
     request_headers: list[tuple[str, str]] = field(default_factory=list)
-    ip_address: str | None = None
 
     @property
     def challenge(self) -> bool:
@@ -93,7 +92,6 @@ class Browser:
         self.user_agent = user_agent
         self.refused: list[str] = []        # what the site's pages asked of other hosts (refused)
         self.proxy_refused: list[str] = []  # refused at the proxy: redirects off the site, Chromium's own traffic
-        self.pages = 0                      # pages loaded
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="browser")
         self._playwright: Any = None
         self._browser: Any = None
@@ -167,8 +165,7 @@ class Browser:
 
     def _solve(self, url: str) -> Solved:
         page = self._load(url)
-        cookies = [c for c in self._context.cookies(self.base_url)]
-        return Solved(page, cookies, self._user_agent())
+        return Solved(page, list(self._context.cookies(self.base_url)), self._user_agent())
 
     def _user_agent(self) -> str:
         probe = self._context.new_page()
@@ -197,7 +194,6 @@ class Browser:
                 if hop is not None:
                     return hop
                 raise self._failure(exc) from None
-            self.pages += 1
             while True:
                 hop = _redirect_away(answers, url)
                 if hop is not None:
@@ -241,10 +237,10 @@ def _read(response: Any) -> BrowserPage | None:
         headers = [(h["name"], h["value"]) for h in response.headers_array()
                    if h["name"].lower() not in _STALE_HEADERS]
         sent = [(h["name"], h["value"]) for h in response.request.headers_array()]
-        server = response.server_addr()
     except PlaywrightError:
         return None
-    return BrowserPage(response.url, status, headers, body, sent, server["ipAddress"] if server else None)
+    # (no server address: the browser's connection is to its proxy)
+    return BrowserPage(response.url, status, headers, body, sent)
 
 
 def _redirect_away(answers: list[Any], asked: str) -> BrowserPage | None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import sys
 from http.cookiejar import Cookie
-from ipaddress import ip_address
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -190,14 +189,8 @@ class Wall:
         request.meta["sent_headers"] = page.request_headers
         headers = Headers(page.headers)
         cls = responsetypes.from_args(headers=headers, url=page.url, body=page.body)
-        ip = None
-        if page.ip_address:
-            try:
-                ip = ip_address(page.ip_address)
-            except ValueError:
-                ip = None
         return cls(url=page.url, status=page.status, headers=headers, body=page.body, request=request,
-                   ip_address=ip, protocol="HTTP/1.1")
+                   protocol="HTTP/1.1")
 
     def close(self) -> None:
         if self.browser is not None:
