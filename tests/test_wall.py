@@ -78,6 +78,11 @@ def test_behind_the_wall_the_browsers_cookie_gets_the_same_versions(crawls):
     assert q(db, "SELECT DISTINCT via FROM fetches WHERE outcome <> 'challenge'") == [("cookie",)]
     assert f"anti-bot wall: {row['browser_pages']} pages needed the browser: 0 fetched through it," in proc.stdout
     assert proc.stderr.count("the browser got through it") == 1
+    # `crawl status` shows the count in its own column.
+    status = subprocess.run([sys.executable, "-m", "scheduler.cli", "status", "--db", str(db)], capture_output=True,
+                            text=True, timeout=60).stdout.splitlines()
+    header = status[1].split()
+    assert "browser" in header and status[3].split()[header.index("browser")] == str(row["browser_pages"])
 
 
 @pytest.mark.slow
