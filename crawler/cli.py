@@ -1,4 +1,4 @@
-"""Child-process entry of the crawler (`python -m crawler run|parse|reparse`); the user-facing CLI is scheduler/cli.py."""
+"""Child-process entry of the crawler (`python -m crawler run|parse|reparse|doctor`); the user-facing CLI is scheduler/cli.py."""
 from __future__ import annotations
 
 import json
@@ -60,6 +60,24 @@ def run(request_path: str) -> None:
 
         sys.exit(run_backfill(request))
     sys.exit(run_crawl(request))
+
+
+@main.command()
+@click.option("--site", type=click.Choice(["mid.ru", "archive.mid.ru"]), default="mid.ru")
+@click.option("--base-url", default=None, help="Check this host instead of https://<site> (a mirror).")
+@click.option("--delay", type=float, default=1.0)
+@click.option("--timeout", type=float, default=30.0)
+@click.option("--ignore-robots", is_flag=True)
+@click.option("--browser-after", type=int, default=5)
+@click.option("-v", "--verbose", count=True)
+def doctor(site: str, base_url: str | None, delay: float, timeout: float, ignore_robots: bool, browser_after: int,
+           verbose: int) -> None:
+    """Check one portal with a handful of requests (robots.txt, a listing, an article, its translations); JSON."""
+    from crawler.doctor import run_checkup
+
+    report = run_checkup(site, (base_url or f"https://{site}").rstrip("/"), delay=delay, timeout=timeout,
+                         ignore_robots=ignore_robots, browser_after=browser_after, verbose=verbose)
+    click.echo(json.dumps(report, ensure_ascii=False))
 
 
 @main.command()

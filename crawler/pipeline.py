@@ -124,8 +124,9 @@ class StorePipeline:
         sent = response.request if response.request is not None else request
         headers = [(k.decode("latin-1"), v.decode("latin-1"))
                    for k, values in response.headers.items() for v in values]
-        req_headers = [(k.decode("latin-1"), v.decode("latin-1"))
-                       for k, values in sent.headers.items() for v in values]
+        # (a page fetched by the browser: what the browser sent, crawler/wall.py)
+        req_headers = sent.meta.get("sent_headers") or [(k.decode("latin-1"), v.decode("latin-1"))
+                                                        for k, values in sent.headers.items() for v in values]
         protocol = getattr(response, "protocol", None) or "HTTP/1.1"
         ip = getattr(response, "ip_address", None)
         try:

@@ -50,7 +50,7 @@ def run_crawl(request: CrawlRequest) -> ExitCode:
         db=request.db, run_id=request.run_id, base_url=request.target, delay=request.delay, ignore_robots=request.ignore_robots,
         timeout=request.timeout, retries=request.retries, progress=request.progress,
         log_level=["ERROR", "INFO", "DEBUG"][min(request.verbose, 2)], warc_dir=request.warc_dir,
-        warc_max_size=request.warc_max_size))
+        warc_max_size=request.warc_max_size, browser_after=request.browser_after))
     if not request.verbose:
         _quiet_request_failures()
     spider = process.create_crawler(ArchiveSpider if request.site == "archive.mid.ru" else MidSpider)

@@ -10,6 +10,7 @@ from scheduler.cli_archive import export, reparse, serve
 from scheduler.cli_backfill import backfill
 from scheduler.cli_crawl import demo, run, watch
 from scheduler.cli_divergence import divergences
+from scheduler.cli_doctor import doctor
 from scheduler.cli_read import changes, diff, parse, status
 from scheduler.cli_site import site
 from store.exit_codes import ExitCode
@@ -36,7 +37,7 @@ def main() -> None:
 
 
 for _command in (run, watch, changes, diff, status, parse, demo, serve, reparse, export, divergences, backfill,
-                 site):
+                 site, doctor):
     main.add_command(_command)
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ from store.exit_codes import ExitCode
 
 _CRAWL_FIELDS = {"site": "site", "base_url": "base_url", "section": "sections", "lang": "langs", "since": "since",
                  "delay": "delay", "timeout": "timeout", "retries": "retries", "ignore_robots": "ignore_robots",
-                 "verbose": "verbose", "warc_dir": "warc_dir", "warc_max_size": "warc_max_size"}
+                 "verbose": "verbose", "warc_dir": "warc_dir", "warc_max_size": "warc_max_size",
+                 "browser_after": "browser_after"}
 
 
 def _settings(params: dict[str, Any], time_limit: timedelta | None) -> BackfillSettings:

@@ -26,7 +26,7 @@ _REQUEST_FIELDS = {"site": "site", "base_url": "base_url", "section": "sections"
                    "max_pages": "max_pages", "delay": "delay", "timeout": "timeout", "retries": "retries",
                    "ignore_robots": "ignore_robots", "recheck": "recheck", "max_requests": "max_requests",
                    "policy": "policy", "discovery": "discovery", "verbose": "verbose", "warc_dir": "warc_dir",
-                   "warc_max_size": "warc_max_size"}
+                   "warc_max_size": "warc_max_size", "browser_after": "browser_after"}
 
 
 class FatalError(click.ClickException):
@@ -172,6 +172,9 @@ def politeness_options() -> list[Callable[..., Any]]:
         click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
                      help="Retries on 429/5xx/timeouts/resets (with backoff and Retry-After)."),
         click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt (prints a warning)."),
+        click.option("--browser-after", type=click.IntRange(min=0), default=5, show_default=True,
+                     help="When this many different pages in a row answer the anti-bot challenge, get through it with"
+                          " headless Chromium (needs the browser extra); 0: never."),
     ]
 
 

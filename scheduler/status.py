@@ -57,7 +57,7 @@ def render_status(db: sqlite_utils.Database, *, n_runs: int = 10, failing_after:
     runs = last_runs(db, n_runs)
     out.append(_table([list(r.values()) for r in runs],
                       ["run", "cmd", "status", "started", "finished", "pages", "versions", "edited", "deleted",
-                       "restored", "errors", "challenges", "robots", "note"]) if runs else "  (no runs yet)")
+                       "restored", "errors", "challenges", "browser", "robots", "note"]) if runs else "  (no runs yet)")
     counts = archive_counts(db)
     stmts = counts["statements"]
     out += ["", f"Archive: {stmts.get('active', 0)} active and {stmts.get('deleted', 0)} deleted statements, "

@@ -46,6 +46,8 @@ class CrawlRequest:
     warc_max_size: str | None = None         # e.g. 100M (default), 1G
     parent_pid: int | None = None            # the process that started the crawl: the crawl stops when it dies
     backfill: BackfillSpec | None = None     # `crawl backfill`: the part of it this crawl does (store/backfill_request.py)
+    browser_after: int = 5                   # different pages answering the anti-bot challenge in a row before the
+                                             # browser is tried (crawler/wall.py); 0: never
 
     @property
     def target(self) -> str:
@@ -74,6 +76,8 @@ class CrawlRequest:
             raise BadRequest(f"recheck must be one of {', '.join(RECHECK_MODES)}")
         if self.discovery not in DISCOVERY_MODES:
             raise BadRequest(f"discovery must be one of {', '.join(DISCOVERY_MODES)}")
+        if self.browser_after < 0:
+            raise BadRequest("browser_after must not be negative")
         if self.max_requests is not None and self.max_requests < 0:
             raise BadRequest("max_requests must not be negative")
         parts = urlsplit(self.target)
@@ -144,7 +148,7 @@ class CrawlRequest:
                 "recheck": self.recheck}
 
 
-_INTS = {"run_id", "max_pages", "retries", "verbose"}
+_INTS = {"run_id", "max_pages", "retries", "verbose", "browser_after"}
 _FLOATS = {"delay", "timeout"}
 _BOOLS = {"ignore_robots", "discover", "progress"}
 _TUPLES = {"sections", "langs"}

@@ -432,4 +432,11 @@ MIGRATIONS: list[str] = [
     CREATE INDEX variants_first_seen ON variants(statement_id, lang, first_seen_at);
     CREATE INDEX changes_kind_detected ON changes(kind, detected_at);
     """,
+    # 13: the way past the anti-bot wall (crawler/wall.py): how each fetch got through, and per run how many
+    # pages needed the browser
+    """
+    ALTER TABLE fetches ADD COLUMN via TEXT;    -- NULL: plain HTTP; 'cookie': with the browser's cookie; 'browser': by it
+    ALTER TABLE runs ADD COLUMN browser_pages INTEGER NOT NULL DEFAULT 0;    -- answered past the wall: with the browser's cookie or by it
+    ALTER TABLE runs ADD COLUMN browser_fetched INTEGER NOT NULL DEFAULT 0;  -- of those, fetched by the browser itself
+    """,
 ]

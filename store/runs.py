@@ -95,6 +95,11 @@ def run_counts(db: sqlite_utils.Database, run_id: int) -> dict[str, int]:
                                     (run_id, Outcome.CHALLENGE.value)), 0),
         "robots_skipped": scalar(q("SELECT count(*) FROM fetches WHERE run_id=? AND outcome=?",
                                    (run_id, Outcome.ROBOTS.value)), 0),
+        # Pages the browser got past the anti-bot wall: fetched with its cookie or by it, and answered.
+        "browser_pages": scalar(q("SELECT count(*) FROM fetches WHERE run_id=? AND via IS NOT NULL AND outcome<>?",
+                                  (run_id, Outcome.CHALLENGE.value)), 0),
+        "browser_fetched": scalar(q("SELECT count(*) FROM fetches WHERE run_id=? AND via='browser' AND outcome<>?",
+                                    (run_id, Outcome.CHALLENGE.value)), 0),
     }
 
 
@@ -122,7 +127,7 @@ def last_runs(db: sqlite_utils.Database, limit: int = 10) -> list[dict[str, Any]
     """The newest runs, newest first, with their counts."""
     return dict_rows(db.conn.execute(
         "SELECT id, command, status, started_at, finished_at, pages_fetched, versions_new, edited, deleted,"
-        " restored, errors, challenge_pages, robots_skipped, message FROM runs ORDER BY id DESC LIMIT ?",
+        " restored, errors, challenge_pages, browser_pages, robots_skipped, message FROM runs ORDER BY id DESC LIMIT ?",
         (limit,)))
 
 
