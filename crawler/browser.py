@@ -11,9 +11,10 @@ site, a pop-up, Chromium's own background traffic are refused there; and no host
 from __future__ import annotations
 
 import os
+import queue
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +34,9 @@ SKIPPED_TYPES = frozenset({"image", "media", "font", "stylesheet", "texttrack", 
 # Headers of the browser's answer that no longer describe the body Playwright hands over (already decoded).
 _STALE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# Beyond its own wait, how long a page may hold the browser thread before the browser counts as stuck: a Playwright
+# call that never returns must cost the crawl one page, never the pages queued behind it or the process's exit.
+STUCK_AFTER = 45.0
 
 
 class BrowserTimeout(Exception):
@@ -92,7 +96,9 @@ class Browser:
         self.user_agent = user_agent
         self.refused: list[str] = []        # what the site's pages asked of other hosts (refused)
         self.proxy_refused: list[str] = []  # refused at the proxy: redirects off the site, Chromium's own traffic
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="browser")
+        self._jobs: queue.SimpleQueue[tuple[Future[Any], Any, tuple[Any, ...]] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._busy_since: float | None = None   # when the page in flight began (None: idle)
         self._playwright: Any = None
         self._browser: Any = None
         self._context: Any = None
@@ -103,19 +109,54 @@ class Browser:
 
     def solve(self, url: str) -> "Future[Solved]":
         """Load `url` until the wall lets the browser through (or `wait` runs out); its cookies and User-Agent."""
-        return self._executor.submit(self._solve, url)
+        return self._submit(self._solve, url)
 
     def fetch(self, url: str) -> "Future[BrowserPage]":
         """The server's answer to `url` as the browser gets it, past the wall when the browser can pass it."""
-        return self._executor.submit(self._load, url)
+        return self._submit(self._load, url)
+
+    @property
+    def stuck(self) -> bool:
+        """A page has held the browser thread far beyond its wait: a Playwright call that does not return."""
+        began = self._busy_since
+        return began is not None and time.monotonic() - began > self.wait + STUCK_AFTER
 
     def close(self) -> None:
-        """Stop the browser and its thread (waits for a page in flight)."""
-        try:
-            self._executor.submit(self._stop).result(timeout=30)
-        except Exception:  # noqa: BLE001 - closing must never fail a crawl
-            pass
-        self._executor.shutdown(wait=False)
+        """Stop the browser and its thread (waits up to 30 s for a page in flight; a stuck one is left behind)."""
+        if self._thread is None:
+            return
+        if not self.stuck:
+            try:
+                self._submit(self._stop).result(timeout=30)
+            except Exception:  # noqa: BLE001 - closing must never fail a crawl
+                pass
+        self._jobs.put(None)
+
+    def _submit(self, work: Any, *args: Any) -> "Future[Any]":
+        future: Future[Any] = Future()
+        if self.stuck:
+            future.set_exception(BrowserFailed(f"the browser stopped answering (a page has been loading for"
+                                               f" {time.monotonic() - (self._busy_since or 0):.0f}s)"))
+            return future
+        if self._thread is None:
+            # A daemon: a browser call that never returns must not hold the process at its exit.
+            self._thread = threading.Thread(target=self._work, name="browser", daemon=True)
+            self._thread.start()
+        self._jobs.put((future, work, args))
+        return future
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            future, work, args = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            self._busy_since = time.monotonic()
+            try:
+                future.set_result(work(*args))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller, whatever it is
+                future.set_exception(exc)
+            finally:
+                self._busy_since = None
 
     # -- the browser thread ----------------------------------------------------------------------------------
 
@@ -185,6 +226,8 @@ class Browser:
         page.on("response", lambda r: answers.append(r) if _document_of(page, r) else None)
         page.on("requestfinished", lambda r: done.add(r))
         page.on("requestfailed", lambda r: done.add(r))
+        # A page's dialogs (a "leave this page?" among them) are accepted, so closing it is never held up.
+        page.on("dialog", lambda d: _quietly(d.accept))
         deadline = time.monotonic() + self.wait
         try:
             try:
@@ -207,7 +250,9 @@ class Browser:
                 page.wait_for_timeout(100)
         finally:
             try:
-                page.close()
+                # Not waiting for the page to go: closing it while its navigation goes on (a redirect followed, the
+                # next request held by the route) can wait forever in Chromium; the context closes it in any case.
+                page.close(run_before_unload=True)
             except PlaywrightError:
                 pass
 
@@ -217,6 +262,13 @@ class Browser:
         if "Timeout" in type(exc).__name__ or "timeout" in first.lower():
             return BrowserTimeout(first)
         return BrowserFailed(first)
+
+
+def _quietly(call: Any) -> None:
+    try:
+        call()
+    except Exception:  # noqa: BLE001 - the page is already gone
+        pass
 
 
 def _document_of(page: Any, response: Any) -> bool:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
 
 from crawler import browser as browser_module
-from crawler.browser import CHROMIUM, Browser, browser_missing
+from crawler.browser import CHROMIUM, Browser, BrowserFailed, browser_missing
 from fixtures.mirror import MirrorServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK),
@@ -57,6 +58,14 @@ def test_a_redirect_on_the_site_to_another_url_is_handed_over_too(mirrors):
     assert page.status == 301 and dict(page.headers)["Location"] == PAGE
 
 
+def test_the_same_redirect_asked_again_and_again_is_answered_each_time(mirrors):
+    # Closing a page while Chromium follows its redirect once waited forever (seen on a CI machine): the browser
+    # thread stuck, every page after it timed out and the process could not exit.
+    site, _, browser = mirrors
+    for _ in range(20):
+        assert browser.fetch(site.url(PAGE.rstrip("/"))).result(timeout=20).status == 301
+
+
 def test_a_wall_no_script_passes_is_handed_over_as_it_is_when_the_wait_is_over(mirrors):
     site, _, browser = mirrors
     site.set_fault(PAGE, "challenge")
@@ -66,6 +75,23 @@ def test_a_wall_no_script_passes_is_handed_over_as_it_is_when_the_wait_is_over(m
     finally:
         site.clear_faults()
     assert page.challenge and 5 < time.monotonic() - began < 30
+
+
+def test_a_stuck_browser_costs_one_page_never_the_pages_after_it_or_the_exit(monkeypatch):
+    monkeypatch.setattr(browser_module, "STUCK_AFTER", 0.2)
+    browser = Browser("http://127.0.0.1:9/", wait=0.1)
+    release = threading.Event()
+    monkeypatch.setattr(browser, "_load", lambda url: release.wait(30))
+    first = browser.fetch("http://127.0.0.1:9/a")
+    time.sleep(0.6)
+    began = time.monotonic()
+    with pytest.raises(BrowserFailed, match="stopped answering"):
+        browser.fetch("http://127.0.0.1:9/b").result(timeout=5)
+    assert time.monotonic() - began < 1 and not first.done()
+    assert browser._thread is not None and browser._thread.daemon   # the process's exit does not wait for it
+    browser.close()
+    release.set()
+    assert first.result(timeout=5) is True
 
 
 def test_the_browser_path_says_what_is_missing(monkeypatch):
