@@ -12,6 +12,7 @@ from typing import Any, Iterable, Mapping
 import sqlite_utils
 
 from store.sql import column, dict_row, dict_rows, in_list
+from store.texts import PARAGRAPH_SOURCE, paragraphs_of
 
 # `changes.key` of the news about a divergence, by change kind: emitted once each (see record_changes).
 CHANGE_KEY_PREFIX = {"divergence": "divergence:", "divergence_resolved": "divergence-resolved:"}
@@ -48,11 +49,11 @@ def active_histories(db: sqlite_utils.Database,
         if status != "active":
             continue
         rows = conn.execute(
-            "SELECT version, title, paragraphs, captured_at, run_id, rederived FROM versions"
-            " WHERE statement_id=? AND lang=? ORDER BY version", (statement_id, lang)).fetchall()
+            f"SELECT v.version, v.title, v.captured_at, v.run_id, v.rederived, {PARAGRAPH_SOURCE} FROM versions v"
+            " WHERE v.statement_id=? AND v.lang=? ORDER BY v.version", (statement_id, lang)).fetchall()
         if rows:
-            histories[lang] = [{"version": r[0], "title": r[1], "paragraphs": json.loads(r[2]), "captured_at": r[3],
-                                "run_id": r[4], "rederived": r[5]} for r in rows]
+            histories[lang] = [{"version": r[0], "title": r[1], "paragraphs": paragraphs_of(*r[5:]), "captured_at": r[2],
+                                "run_id": r[3], "rederived": r[4]} for r in rows]
     return histories, [lang for lang, _ in langs]
 
 
@@ -190,12 +191,12 @@ def list_divergences(db: sqlite_utils.Database, *, include_resolved: bool = Fals
 def current_text(db: sqlite_utils.Database, statement_id: str, lang: str) -> dict[str, Any] | None:
     """{"version", "title", "paragraphs"} of a variant's current version, or None when there is no such variant."""
     row = db.conn.execute(
-        "SELECT v.version, v.title, v.paragraphs FROM variants va JOIN versions v ON v.statement_id=va.statement_id"
+        f"SELECT v.version, v.title, {PARAGRAPH_SOURCE} FROM variants va JOIN versions v ON v.statement_id=va.statement_id"
         " AND v.lang=va.lang AND v.version=va.current_version WHERE va.statement_id=? AND va.lang=?",
         (statement_id, lang)).fetchone()
     if row is None:
         return None
-    return {"version": row[0], "title": row[1], "paragraphs": json.loads(row[2])}
+    return {"version": row[0], "title": row[1], "paragraphs": paragraphs_of(*row[2:])}
 
 
 def open_divergences_of_pair(db: sqlite_utils.Database, statement_id: str, lang_a: str,

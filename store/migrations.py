@@ -362,4 +362,36 @@ MIGRATIONS: list[str] = [
     INSERT INTO sinks (name, first_seen_at, start_after) SELECT sink, min(emitted_at), 0 FROM emissions GROUP BY sink;
     ALTER TABLE changes ADD COLUMN initial_fill INTEGER NOT NULL DEFAULT 0;   -- 1: part of the database's first fill
     """,
+    # 10: a version's text stored once (store/texts.py): the body, which the full-text index reads, and a layout of
+    # lengths that splits it back into paragraphs; the JSON copy of the paragraphs goes. Versions whose body cannot
+    # give their paragraphs back exactly keep them in version_paragraphs. (The file shrinks at the next VACUUM.)
+    """
+    ALTER TABLE versions ADD COLUMN layout TEXT;          -- JSON: per paragraph its length, or [speaker, text] lengths
+    CREATE TABLE version_paragraphs (
+        version_id INTEGER PRIMARY KEY REFERENCES versions(id),
+        paragraphs TEXT NOT NULL                          -- JSON list of {speaker, text}, when versions.layout is NULL
+    );
+    INSERT INTO version_paragraphs (version_id, paragraphs)
+        SELECT v.id, v.paragraphs FROM versions v
+        WHERE json_valid(v.paragraphs) = 0 OR json_type(v.paragraphs) <> 'array'
+           OR instr(v.paragraphs, '\\u0000') > 0
+           OR EXISTS (SELECT 1 FROM json_each(v.paragraphs) j WHERE j.type <> 'object'
+                      OR (SELECT count(*) FROM json_each(j.value)) <> 2
+                      OR coalesce(json_type(j.value, '$.text'), '') <> 'text'
+                      OR coalesce(json_type(j.value, '$.speaker'), '') NOT IN ('null', 'text')
+                      OR json_extract(j.value, '$.speaker') = '')
+           OR coalesce((SELECT group_concat(CASE WHEN json_extract(j.value, '$.speaker') IS NULL
+                                                 THEN json_extract(j.value, '$.text')
+                                                 ELSE json_extract(j.value, '$.speaker') || ': '
+                                                      || json_extract(j.value, '$.text') END, char(10, 10))
+                        FROM json_each(v.paragraphs) j), '') IS NOT v.body;
+    UPDATE versions SET layout = (
+        SELECT coalesce(json_group_array(CASE WHEN json_extract(j.value, '$.speaker') IS NULL
+                                              THEN length(json_extract(j.value, '$.text'))
+                                              ELSE json_array(length(json_extract(j.value, '$.speaker')),
+                                                              length(json_extract(j.value, '$.text'))) END), '[]')
+        FROM json_each(versions.paragraphs) j)
+        WHERE id NOT IN (SELECT version_id FROM version_paragraphs);
+    ALTER TABLE versions DROP COLUMN paragraphs;
+    """,
 ]
