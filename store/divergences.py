@@ -11,7 +11,7 @@ from typing import Any, Iterable, Mapping
 
 import sqlite_utils
 
-from store.sql import column, dict_row, dict_rows, in_list
+from store.sql import chunks, column, dict_row, dict_rows, in_list
 from store.texts import PARAGRAPH_SOURCE, paragraphs_of
 
 # `changes.key` of the news about a divergence, by change kind: emitted once each (see record_changes).
@@ -106,29 +106,30 @@ def all_statement_ids(db: sqlite_utils.Database) -> set[str]:
     return set(column(db.conn.execute("SELECT id FROM statements")))
 
 
-def statements_versioned_in_run(db: sqlite_utils.Database, run_id: int) -> set[str]:
-    """Statements with a new version from this run."""
-    return set(column(db.conn.execute("SELECT DISTINCT statement_id FROM versions WHERE run_id=?", (run_id,))))
+def statements_due(db: sqlite_utils.Database, now: str) -> dict[str, int]:
+    """Statements to evaluate again: changed since their last evaluation (a new version, a variant deleted or
+    restored), or with a delay running out by ``now`` (UTC, as the schedule is written); id -> change mark."""
+    return {r[0]: r[1] for r in db.conn.execute(
+        "SELECT id, divergence_stale FROM statements WHERE divergence_stale > 0"
+        " UNION SELECT id, divergence_stale FROM statements WHERE divergence_due_at <= ?", (now,)).fetchall()}
 
 
-def statements_with_open_divergences(db: sqlite_utils.Database) -> set[str]:
-    return set(column(db.conn.execute("SELECT DISTINCT statement_id FROM divergences WHERE resolved_at IS NULL")))
+def change_marks(db: sqlite_utils.Database, statement_ids: Iterable[str]) -> dict[str, int]:
+    """The change mark of each statement (see statements_due), read before it is evaluated."""
+    ids = list(statement_ids)
+    out: dict[str, int] = {}
+    for part in chunks(ids):
+        marks, params = in_list(part)
+        out.update(db.conn.execute(f"SELECT id, divergence_stale FROM statements WHERE id IN {marks}", params).fetchall())
+    return out
 
 
-def statements_edited_since(db: sqlite_utils.Database, since: str) -> set[str]:
-    """Statements with another language and an edit (a crawled version after the first) captured since ``since``."""
-    return set(column(db.conn.execute(
-        "SELECT DISTINCT x.statement_id FROM versions x WHERE x.version > 1 AND x.rederived = 0 AND x.captured_at >= ?"
-        " AND EXISTS (SELECT 1 FROM variants y WHERE y.statement_id = x.statement_id AND y.lang <> x.lang)",
-        (since,))))
-
-
-def single_language_statements(db: sqlite_utils.Database, kinds: Iterable[str]) -> set[str]:
-    """Statements of these kinds archived in one language only."""
-    marks, params = in_list(kinds)
-    return set(column(db.conn.execute(
-        f"SELECT s.id FROM statements s WHERE s.kind IN {marks}"
-        " AND (SELECT count(*) FROM variants v WHERE v.statement_id = s.id) = 1", params)))
+def schedule_statement(db: sqlite_utils.Database, statement_id: str, due_at: str | None, mark: int) -> None:
+    """A statement evaluated: look at it again at ``due_at`` (UTC; None: only when it changes). A change made
+    while it was evaluated (the mark moved on) keeps it due."""
+    db.conn.execute("UPDATE statements SET divergence_due_at=?,"
+                    " divergence_stale=CASE WHEN divergence_stale=? THEN 0 ELSE divergence_stale END WHERE id=?",
+                    (due_at, mark, statement_id))
 
 
 # --------------------------------------------------------------------------------------------

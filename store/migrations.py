@@ -394,4 +394,25 @@ MIGRATIONS: list[str] = [
         WHERE id NOT IN (SELECT version_id FROM version_paragraphs);
     ALTER TABLE versions DROP COLUMN paragraphs;
     """,
+    # 11: the divergence checks look again only at statements that changed or whose delay runs out
+    # (scheduler/divergence/evaluate.py), instead of every statement with an open finding after every run.
+    """
+    ALTER TABLE statements ADD COLUMN divergence_stale INTEGER NOT NULL DEFAULT 0;  -- >0: changed since last evaluated
+    ALTER TABLE statements ADD COLUMN divergence_due_at TEXT;  -- UTC: an edit or translation delay runs out then
+    CREATE INDEX statements_divergence_stale ON statements(divergence_stale) WHERE divergence_stale > 0;
+    CREATE INDEX statements_divergence_due ON statements(divergence_due_at) WHERE divergence_due_at IS NOT NULL;
+    CREATE TRIGGER versions_divergence_stale AFTER INSERT ON versions BEGIN
+        UPDATE statements SET divergence_stale = divergence_stale + 1 WHERE id = new.statement_id;
+    END;
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,                      -- e.g. divergence_rules: the rules the schedule was computed with
+        value TEXT NOT NULL
+    );
+    -- What the old rule re-evaluated after every run is looked at once more, and then only when due.
+    UPDATE statements SET divergence_stale = 1
+        WHERE id IN (SELECT statement_id FROM divergences WHERE resolved_at IS NULL)
+           OR id IN (SELECT statement_id FROM versions
+                     WHERE julianday(captured_at) > (SELECT julianday(max(captured_at)) FROM versions) - 40)
+           OR julianday(coalesce(published_at, first_seen_at)) > (SELECT julianday(max(captured_at)) FROM versions) - 40;
+    """,
 ]

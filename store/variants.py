@@ -26,7 +26,9 @@ def set_status(db: sqlite_utils.Database, sid: str, lang: str, status: str, now:
                     (status, now, sid, lang))
     live = db.conn.execute("SELECT count(*) FROM variants WHERE statement_id=? AND status='active'",
                            (sid,)).fetchone()[0]
-    db.conn.execute("UPDATE statements SET status=? WHERE id=?", ("active" if live else "deleted", sid))
+    # The divergence checks compare active variants only: the statement is theirs to look at again.
+    db.conn.execute("UPDATE statements SET status=?, divergence_stale=divergence_stale+1 WHERE id=?",
+                    ("active" if live else "deleted", sid))
 
 
 def all_variants(db: sqlite_utils.Database) -> list[tuple[str, str]]:
