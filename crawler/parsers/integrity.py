@@ -78,7 +78,22 @@ def check_page(html: str, record: Mapping[str, Any], *, source_id: int | None, l
     return None
 
 
+# Every match of _SERVER_ERRORS holds one of these (casefolded). The pattern is case-insensitive with no literal
+# to skip ahead to, ~9 ms on a 14 KB page; these substring tests first cost ~0.05 ms.
+_SERVER_ERROR_WORDS = ("fatal error", "parse error", "on line", "stack trace", "uncaught", "query error", "sqlstate[")
+_ERROR_TITLE = re.compile(r"<title>\s*(?:50|internal server error|bad gateway|service|gateway time)")
+
+
+def _may_show_server_error(visible: str) -> bool:
+    folded = visible.casefold()
+    if any(word in folded for word in _SERVER_ERROR_WORDS):
+        return True
+    return _ERROR_TITLE.search(folded) is not None
+
+
 def _server_error(visible: str) -> Rejection | None:
+    if not _may_show_server_error(visible):
+        return None
     match = _SERVER_ERRORS.search(visible)
     if match is None:
         return None
