@@ -41,16 +41,24 @@ def variants_touched(db: sqlite_utils.Database, run_id: int) -> list[tuple[str, 
     """The variants a run fetched or wrote, and those written by runs that did not end well since the last
     good one (never finished, or closed as interrupted after their process died): a crash between writing a
     version (or a 'gone' answer) and detecting its change delays the change by one run, not until the next
-    re-check."""
+    re-check.
+
+    A 304 to an active variant with no edit awaiting confirmation changes nothing detection looks at (no
+    version, no 'gone' answer): such variants are left out, so a run of re-checks costs its changes only. A
+    deleted variant answering 304 is kept (it is restored)."""
     return [(r[0], r[1]) for r in db.conn.execute(
         "WITH unfinished AS (SELECT id FROM runs WHERE id<>? AND (finished_at IS NULL OR status<>'ok')"
         "  AND id > coalesce((SELECT max(id) FROM runs WHERE status='ok' AND id<?), 0))"
         " SELECT DISTINCT statement_id, lang FROM fetches WHERE run_id=? AND statement_id IS NOT NULL"
+        "  AND outcome <> 'not_modified'"
+        " UNION SELECT DISTINCT f.statement_id, f.lang FROM fetches f JOIN variants v"
+        "  ON v.statement_id = f.statement_id AND v.lang = f.lang WHERE f.run_id=? AND f.outcome = 'not_modified'"
+        "  AND (v.status <> 'active' OR v.confirm_version IS NOT NULL)"
         " UNION SELECT DISTINCT statement_id, lang FROM versions WHERE run_id=?"
         " UNION SELECT DISTINCT statement_id, lang FROM versions WHERE run_id IN unfinished"
         " UNION SELECT DISTINCT statement_id, lang FROM fetches WHERE run_id IN unfinished"
         "  AND statement_id IS NOT NULL ORDER BY 1, 2",
-        (run_id, run_id, run_id, run_id)).fetchall()]
+        (run_id, run_id, run_id, run_id, run_id)).fetchall()]
 
 
 def known_variants(db: sqlite_utils.Database, site: str) -> list[tuple[int, str]]:
