@@ -91,11 +91,34 @@ def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: da
     if mode == "none":
         return []
     now = now or datetime.now(timezone.utc)
+    due: list[tuple[datetime, dict[str, Any]]] = []
+    for when, item in _scheduled(db, policy, now, everything=mode == "all"):
+        if (langs and item["lang"] not in langs) or (site and not item["statement_id"].startswith(site + ":")):
+            continue
+        if mode == "all" or when <= now:
+            due.append((when, item))
+    due.sort(key=lambda pair: pair[0])  # oldest-due first, so what does not fit is carried over fairly
+    items = [item for _, item in due]
+    return items[:limit] if limit is not None else items
+
+
+def due_counts(db: sqlite_utils.Database, horizons: list[timedelta], *, now: datetime | None = None,
+               policy: RecheckPolicy = RecheckPolicy()) -> list[int]:
+    """How many variants are due within each horizon from `now` (one pass over the archive for all of them)."""
+    now = now or datetime.now(timezone.utc)
+    whens = [when for when, _ in _scheduled(db, policy, now + max(horizons))]
+    return [sum(1 for when in whens if when <= now + ahead) for ahead in horizons]
+
+
+def _scheduled(db: sqlite_utils.Database, policy: RecheckPolicy, now: datetime,
+               everything: bool = False) -> list[tuple[datetime, dict[str, Any]]]:
+    """(when due, the re-check) of every variant that may be due by `now` (all of them with `everything`; for
+    those, the time is their last check)."""
     sql = ("SELECT v.statement_id, v.lang, v.url, v.etag, v.last_modified, v.last_checked_at, v.last_outcome,"
            " v.last_changed_at, v.first_seen_at, s.published_at, v.status, s.first_seen_at, v.confirm_after"
            " FROM variants v JOIN statements s ON s.id = v.statement_id")
     params: tuple[Any, ...] = ()
-    if mode == "due":
+    if not everything:
         # Skip in SQL what is certainly not due: old variants (past every tier) checked within the old
         # interval - most of a large archive on any given run. Everything else is decided below, in Python;
         # the margins keep the filter on the safe side of rounding.
@@ -103,30 +126,25 @@ def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: da
         now_utc = now.astimezone(timezone.utc) if now.tzinfo else now.replace(tzinfo=timezone.utc)
         sql += _NOT_DUE_FILTER
         params = ((max_age + _MARGIN).total_seconds() / 86400, (now_utc - policy.old_interval + _MARGIN).isoformat())
-    rows = db.conn.execute(sql, params).fetchall()
-    due: list[tuple[datetime, dict[str, Any]]] = []
+    out: list[tuple[datetime, dict[str, Any]]] = []
     for sid, lang, url, etag, last_modified, checked, outcome, changed, first_seen, published, status, \
-            statement_seen, confirm_after in rows:
-        if (langs and lang not in langs) or (site and not sid.startswith(site + ":")):
-            continue
+            statement_seen, confirm_after in db.conn.execute(sql, params).fetchall():
         confirm = parse_timestamp(confirm_after)
         # An edit held for confirmation is checked again without validators: a 304 would not show its text.
         item = {"statement_id": sid, "lang": lang, "url": url, "etag": None if confirm else etag,
                 "last_modified": None if confirm else last_modified}
         last_checked = parse_timestamp(checked) or parse_timestamp(first_seen) or now
-        if mode == "all":
-            due.append((last_checked, item))
+        if everything:
+            out.append((last_checked, item))
             continue
-        when = due_at(policy, last_checked=last_checked, published=parse_timestamp(published), changed=parse_timestamp(changed),
-                      first_seen=parse_timestamp(first_seen), pending=outcome == "gone" and status == "active",
+        when = due_at(policy, last_checked=last_checked, published=parse_timestamp(published),
+                      changed=parse_timestamp(changed), first_seen=parse_timestamp(first_seen),
+                      pending=outcome == "gone" and status == "active",
                       statement_first_seen=parse_timestamp(statement_seen))
         if confirm is not None:
             when = min(when, confirm)
-        if when <= now:
-            due.append((when, item))
-    due.sort(key=lambda pair: pair[0])  # oldest-due first, so what does not fit is carried over fairly
-    items = [item for _, item in due]
-    return items[:limit] if limit is not None else items
+        out.append((when, item))
+    return out
 
 
 def duration(text: str) -> timedelta:
