@@ -61,12 +61,20 @@ def variants_touched(db: sqlite_utils.Database, run_id: int) -> list[tuple[str, 
         (run_id, run_id, run_id, run_id, run_id)).fetchall()]
 
 
-def known_variants(db: sqlite_utils.Database, site: str) -> list[tuple[int, str]]:
-    """(numeric id, language) of every variant of a site the store has (the crawl does not fetch them again
-    unless the re-check policy says so)."""
-    rows = db.conn.execute("SELECT statement_id, lang FROM variants WHERE statement_id LIKE ? || ':%'",
-                           (site,)).fetchall()
-    return [(int(sid.split(":", 1)[1]), lang) for sid, lang in rows if sid.split(":", 1)[1].isdigit()]
+class KnownVariants:
+    """The variants of a site the store had before `before` (UTC, the store's format), asked one at a time:
+    `(numeric id, language) in known` is one primary-key lookup, so a crawl never reads the whole archive's list
+    into memory (400,000 variants: ~100 MB and half a second a cycle). The crawl does not fetch them again unless
+    the re-check policy says so."""
+
+    def __init__(self, db: sqlite_utils.Database, site: str, before: str) -> None:
+        self.db, self.site, self.before = db, site, before
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, tuple) or len(key) != 2 or key[0] is None:
+            return False
+        return self.db.conn.execute("SELECT 1 FROM variants WHERE statement_id=? AND lang=? AND first_seen_at < ?",
+                                    (f"{self.site}:{key[0]}", key[1], self.before)).fetchone() is not None
 
 
 def statement_ids(db: sqlite_utils.Database, ids: list[str] | None = None) -> list[str]:
