@@ -415,4 +415,16 @@ MIGRATIONS: list[str] = [
                      WHERE julianday(captured_at) > (SELECT julianday(max(captured_at)) FROM versions) - 40)
            OR julianday(coalesce(published_at, first_seen_at)) > (SELECT julianday(max(captured_at)) FROM versions) - 40;
     """,
+    # 12: the variants that may be due a re-check found through indexes, not a pass over the archive
+    # (store/recheck.py: the partial indexes' conditions are the ones its query names).
+    """
+    CREATE INDEX variants_checked ON variants(last_checked_at);
+    CREATE INDEX variants_changed ON variants(last_changed_at) WHERE last_changed_at IS NOT NULL;
+    CREATE INDEX variants_first_seen ON variants(first_seen_at);
+    CREATE INDEX variants_gone ON variants(statement_id) WHERE last_outcome = 'gone' AND status = 'active';
+    CREATE INDEX variants_confirming ON variants(statement_id) WHERE confirm_after IS NOT NULL;
+    CREATE INDEX variants_odd_times ON variants(statement_id) WHERE (last_checked_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*'
+        OR first_seen_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*' OR last_changed_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*');
+    CREATE INDEX statements_odd_published ON statements(id) WHERE published_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*';
+    """,
 ]

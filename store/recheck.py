@@ -35,27 +35,35 @@ class RecheckPolicy:
         return self.old_interval
 
 
-_MARGIN = timedelta(seconds=1)
+_DAY = timedelta(days=1)
 # A variant first seen this long after its statement appeared on the site later (a late translation),
 # rather than in the same crawl as the statement (a backfill, a first crawl).
 LATE_VARIANT = timedelta(hours=1)
 _ISO = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*'"
-# A row is left out only when every timestamp it has is a plain ISO 8601 one, at its last check it was
-# already older than every tier (counting first sight too, which only makes rows look younger, so the
-# filter stays on the safe side of the rule below), and it was checked within the old interval.
-# julianday() understands the +03:00 and +00:00 offsets the store writes.
-_NOT_DUE_FILTER = f"""
- WHERE NOT coalesce((
-   NOT (coalesce(v.last_outcome, '') = 'gone' AND v.status = 'active')
-   AND v.confirm_after IS NULL
-   AND (s.published_at IS NULL OR s.published_at GLOB {_ISO})
-   AND (v.last_changed_at IS NULL OR v.last_changed_at GLOB {_ISO})
-   AND v.first_seen_at GLOB {_ISO}
-   AND v.last_checked_at GLOB {_ISO}
-   AND julianday(v.last_checked_at) - max(coalesce(julianday(s.published_at), 0),
-           coalesce(julianday(v.last_changed_at), 0), julianday(v.first_seen_at)) >= ?1
-   AND julianday(v.last_checked_at) > julianday(?2)
- ), 0)"""
+# Timestamps written some other way than the store's ISO 8601 (a date alone, another format): their variants are
+# always looked at. The same expressions make the partial indexes of migration 12 (store/migrations.py).
+_ODD_VARIANT_TIMES = (f"(last_checked_at NOT GLOB {_ISO} OR first_seen_at NOT GLOB {_ISO}"
+                      f" OR last_changed_at NOT GLOB {_ISO})")
+_ODD_PUBLISHED = f"s.published_at NOT GLOB {_ISO}"
+# The variants that may be due by a given time, found through indexes (migration 12) instead of a pass over the
+# whole archive; the rule itself (due_at) is applied to them in Python. A variant is left out only when it was
+# checked after :checked (the old interval before that time, plus a day for timestamps in other offsets), none
+# of its statement's publication, its last change or its first sight is after :young (the old interval and the
+# oldest tier before it, plus a day), its last answer was not 'gone', no edit awaits confirmation, and every
+# timestamp it has is a plain ISO 8601 one. Such a variant was, at its last check, older than every tier and
+# was checked within the old interval: it is not due.
+_MAY_BE_DUE = f"""
+ WITH maybe(rid) AS (
+   SELECT rowid FROM variants WHERE last_checked_at IS NULL
+   UNION SELECT rowid FROM variants WHERE last_checked_at <= :checked
+   UNION SELECT rowid FROM variants WHERE last_changed_at >= :young
+   UNION SELECT rowid FROM variants WHERE first_seen_at >= :young
+   UNION SELECT v.rowid FROM statements s JOIN variants v ON v.statement_id = s.id WHERE s.published_at >= :young
+   UNION SELECT rowid FROM variants WHERE last_outcome = 'gone' AND status = 'active'
+   UNION SELECT rowid FROM variants WHERE confirm_after IS NOT NULL
+   UNION SELECT rowid FROM variants WHERE {_ODD_VARIANT_TIMES}
+   UNION SELECT v.rowid FROM statements s JOIN variants v ON v.statement_id = s.id WHERE {_ODD_PUBLISHED}
+ )"""
 
 
 def due_at(policy: "RecheckPolicy", *, last_checked: datetime, published: datetime | None,
@@ -117,15 +125,15 @@ def _scheduled(db: sqlite_utils.Database, policy: RecheckPolicy, now: datetime,
     sql = ("SELECT v.statement_id, v.lang, v.url, v.etag, v.last_modified, v.last_checked_at, v.last_outcome,"
            " v.last_changed_at, v.first_seen_at, s.published_at, v.status, s.first_seen_at, v.confirm_after"
            " FROM variants v JOIN statements s ON s.id = v.statement_id")
-    params: tuple[Any, ...] = ()
+    params: dict[str, Any] = {}
     if not everything:
-        # Skip in SQL what is certainly not due: old variants (past every tier) checked within the old
-        # interval - most of a large archive on any given run. Everything else is decided below, in Python;
-        # the margins keep the filter on the safe side of rounding.
+        # Only what may be due, through indexes: on any given run most of a large archive is old and was
+        # checked within the old interval. Everything else is decided below, in Python.
         max_age = max((limit for limit, _ in policy.tiers), default=timedelta(0))
         now_utc = now.astimezone(timezone.utc) if now.tzinfo else now.replace(tzinfo=timezone.utc)
-        sql += _NOT_DUE_FILTER
-        params = ((max_age + _MARGIN).total_seconds() / 86400, (now_utc - policy.old_interval + _MARGIN).isoformat())
+        sql = _MAY_BE_DUE + sql + " WHERE v.rowid IN maybe"
+        params = {"checked": (now_utc - policy.old_interval + _DAY).isoformat(),
+                  "young": (now_utc - policy.old_interval - max_age - _DAY).isoformat()}
     out: list[tuple[datetime, dict[str, Any]]] = []
     for sid, lang, url, etag, last_modified, checked, outcome, changed, first_seen, published, status, \
             statement_seen, confirm_after in db.conn.execute(sql, params).fetchall():
