@@ -427,4 +427,82 @@ MIGRATIONS: list[str] = [
         OR first_seen_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*' OR last_changed_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*');
     CREATE INDEX statements_odd_published ON statements(id) WHERE published_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*';
     """,
+    # 13: the views people open answer from indexes and a running count, not a pass over the archive:
+    # problem_variants through a partial index, coverage from coverage_counts (kept by triggers that fire when a
+    # variant is added or its status or its statement's month changes, never on check bookkeeping), and
+    # missing_translations finds the archive's languages by skipping through an index.
+    """
+    CREATE INDEX variants_problems ON variants(last_checked_at)
+        WHERE status = 'deleted' OR failures > 0 OR last_outcome NOT IN ('ok', 'unchanged', 'not_modified');
+    CREATE TABLE coverage_counts (
+        month TEXT NOT NULL,                       -- YYYY-MM of publication, or 'unknown'
+        lang TEXT NOT NULL,
+        statements INTEGER NOT NULL DEFAULT 0,     -- language variants of statements published that month
+        active INTEGER NOT NULL DEFAULT 0,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (month, lang)
+    );
+    INSERT INTO coverage_counts (month, lang, statements, active, deleted)
+        SELECT coalesce(substr(s.published_at, 1, 7), 'unknown'), va.lang, count(*), sum(va.status = 'active'),
+               sum(va.status = 'deleted')
+        FROM variants va JOIN statements s ON s.id = va.statement_id GROUP BY 1, 2;
+    CREATE TRIGGER variants_coverage_insert AFTER INSERT ON variants BEGIN
+        INSERT INTO coverage_counts (month, lang) VALUES ((SELECT coalesce(substr(published_at, 1, 7), 'unknown')
+            FROM statements WHERE id = new.statement_id), new.lang) ON CONFLICT DO NOTHING;
+        UPDATE coverage_counts SET statements = statements + 1, active = active + (new.status = 'active'),
+            deleted = deleted + (new.status = 'deleted')
+        WHERE lang = new.lang AND month = (SELECT coalesce(substr(published_at, 1, 7), 'unknown') FROM statements
+                                           WHERE id = new.statement_id);
+    END;
+    CREATE TRIGGER variants_coverage_status AFTER UPDATE OF status ON variants WHEN old.status IS NOT new.status BEGIN
+        UPDATE coverage_counts SET active = active + (new.status = 'active') - (old.status = 'active'),
+            deleted = deleted + (new.status = 'deleted') - (old.status = 'deleted')
+        WHERE lang = new.lang AND month = (SELECT coalesce(substr(published_at, 1, 7), 'unknown') FROM statements
+                                           WHERE id = new.statement_id);
+    END;
+    CREATE TRIGGER statements_coverage_month AFTER UPDATE OF published_at ON statements
+        WHEN coalesce(substr(old.published_at, 1, 7), 'unknown') IS NOT coalesce(substr(new.published_at, 1, 7), 'unknown')
+    BEGIN
+        UPDATE coverage_counts SET
+            statements = statements - (SELECT count(*) FROM variants WHERE statement_id = new.id AND lang = coverage_counts.lang),
+            active = active - (SELECT count(*) FROM variants WHERE statement_id = new.id AND lang = coverage_counts.lang
+                               AND status = 'active'),
+            deleted = deleted - (SELECT count(*) FROM variants WHERE statement_id = new.id AND lang = coverage_counts.lang
+                                 AND status = 'deleted')
+        WHERE month = coalesce(substr(old.published_at, 1, 7), 'unknown')
+          AND lang IN (SELECT lang FROM variants WHERE statement_id = new.id);
+        INSERT INTO coverage_counts (month, lang) SELECT coalesce(substr(new.published_at, 1, 7), 'unknown'), lang
+            FROM variants WHERE statement_id = new.id ON CONFLICT DO NOTHING;
+        UPDATE coverage_counts SET
+            statements = statements + (SELECT count(*) FROM variants WHERE statement_id = new.id AND lang = coverage_counts.lang),
+            active = active + (SELECT count(*) FROM variants WHERE statement_id = new.id AND lang = coverage_counts.lang
+                               AND status = 'active'),
+            deleted = deleted + (SELECT count(*) FROM variants WHERE statement_id = new.id AND lang = coverage_counts.lang
+                                 AND status = 'deleted')
+        WHERE month = coalesce(substr(new.published_at, 1, 7), 'unknown')
+          AND lang IN (SELECT lang FROM variants WHERE statement_id = new.id);
+        DELETE FROM coverage_counts WHERE statements = 0;
+    END;
+    DROP VIEW coverage;
+    CREATE VIEW coverage AS
+        SELECT month, lang, statements, active, deleted FROM coverage_counts WHERE statements > 0
+        ORDER BY month DESC, lang;
+    DROP VIEW missing_translations;
+    CREATE VIEW missing_translations AS
+        WITH RECURSIVE recent AS (
+            SELECT * FROM statements WHERE status = 'active'
+            AND published_at >= date((SELECT max(published_at) FROM statements), '-30 days')
+        ), langs(lang) AS (
+            SELECT min(lang) FROM variants
+            UNION ALL SELECT (SELECT min(lang) FROM variants WHERE lang > langs.lang) FROM langs WHERE lang IS NOT NULL
+        )
+        SELECT r.id AS statement_id, r.published_at, r.kind, r.title, l.lang AS missing_lang,
+               (SELECT group_concat(lang, ' ') FROM (SELECT lang FROM variants WHERE statement_id = r.id
+                AND status = 'active' ORDER BY lang)) AS has_languages
+        FROM recent r, langs l
+        WHERE l.lang IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM variants va WHERE va.statement_id = r.id AND va.lang = l.lang
+                          AND va.status = 'active')
+        ORDER BY r.published_at DESC, l.lang;
+    """,
 ]
