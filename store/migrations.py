@@ -430,7 +430,9 @@ MIGRATIONS: list[str] = [
     # 13: the views people open answer from indexes and a running count, not a pass over the archive:
     # problem_variants through a partial index, coverage from coverage_counts (kept by triggers that fire when a
     # variant is added or its status or its statement's month changes, never on check bookkeeping), and
-    # missing_translations finds the archive's languages by skipping through an index.
+    # missing_translations finds the archive's languages by skipping through an index. latest_statements and
+    # recent_changes lose their ORDER BY (Datasette sorts them, store/datasette-metadata.json), so counting and
+    # faceting them no longer computes every row's languages and sorts the archive.
     """
     CREATE INDEX variants_problems ON variants(last_checked_at)
         WHERE status = 'deleted' OR failures > 0 OR last_outcome NOT IN ('ok', 'unchanged', 'not_modified');
@@ -487,6 +489,22 @@ MIGRATIONS: list[str] = [
     CREATE VIEW coverage AS
         SELECT month, lang, statements, active, deleted FROM coverage_counts WHERE statements > 0
         ORDER BY month DESC, lang;
+    DROP VIEW latest_statements;
+    CREATE VIEW latest_statements AS
+        SELECT s.id AS statement_id, s.published_at, s.kind, s.section, s.title, s.document_number,
+               (SELECT group_concat(lang, ' ') FROM (SELECT lang FROM variants WHERE statement_id = s.id
+                AND status = 'active' ORDER BY lang)) AS languages,
+               (SELECT count(*) FROM variants WHERE statement_id = s.id AND status = 'active') AS n_languages,
+               s.status, s.first_seen_at,
+               (SELECT url FROM variants WHERE statement_id = s.id ORDER BY lang <> 'ru', lang LIMIT 1) AS url
+        FROM statements s;
+    DROP VIEW recent_changes;
+    CREATE VIEW recent_changes AS
+        SELECT c.id AS change_id, c.detected_at, c.kind, c.cosmetic, c.statement_id, c.lang, va.title, c.summary,
+               c.from_version, c.to_version, s.published_at, va.url
+        FROM changes c
+        LEFT JOIN variants va ON va.statement_id = c.statement_id AND va.lang = c.lang
+        LEFT JOIN statements s ON s.id = c.statement_id;
     DROP VIEW missing_translations;
     CREATE VIEW missing_translations AS
         WITH RECURSIVE recent AS (
