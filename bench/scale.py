@@ -34,7 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CRAWL = [str(BIN / "crawl")] if (BIN / "crawl").exists() else [sys.executable, "-m", "scheduler.cli"]
-REPARSE_BUDGET = 20 * 60.0
+REPARSE_BUDGET = 5 * 60.0      # per worker; a larger archive is timed on what it parsed by then
 SNIPPET_SQL = ("SELECT v.id, v.statement_id, v.lang, v.title, snippet(versions_fts, 1, '[', ']', '…', 12) AS snippet"
                " FROM versions_fts JOIN versions v ON v.id = versions_fts.rowid WHERE versions_fts MATCH :q"
                " ORDER BY versions_fts.rowid DESC LIMIT 20")
@@ -251,8 +251,13 @@ def reparse(db_path: str) -> dict[str, Any]:
         res = pool.map(_reparse_worker, [(db_path, i, cores, REPARSE_BUDGET) for i in range(cores)])
         wall = time.monotonic() - t
     pages = sum(r[0] for r in res)
-    return {"cores": cores, "pages": pages, "wall_s": wall, "pages_per_s": pages / wall,
-            "peak_rss_mb": max(r[2] for r in res)}
+    from store.db import open_db
+
+    store = open_db(db_path, readonly=True)
+    total = store.conn.execute("SELECT count(*) FROM variants WHERE current_version IS NOT NULL").fetchone()[0]
+    store.conn.close()
+    return {"cores": cores, "pages": pages, "of": total, "wall_s": wall, "pages_per_s": pages / wall,
+            "whole_archive_s": total / (pages / wall), "peak_rss_mb": max(r[2] for r in res)}
 
 
 def store_size(db_path: str) -> dict[str, Any]:
@@ -322,7 +327,8 @@ def rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
         row("a statement's history (Datasette, all versions), ms p50", "datasette.history.p50_ms", "< 100 ms", "{:.0f}"),
         row("  slowest, ms", "datasette.history.max_ms", "", "{:.0f}"),
         row("reparse: pages/s on all cores", "reparse.pages_per_s", "", "{:.0f}"),
-        row("reparse: pages / wall s", "reparse.wall_s", "< 15 min (900 s)", "{:.0f}"),
+        row("reparse: pages parsed (of the archive's current versions)", "reparse.pages", "", "{:,}"),
+        row("reparse: the whole archive at that rate, s", "reparse.whole_archive_s", "< 15 min (900 s)", "{:.0f}"),
         row("peak memory: cycle process, MB", "cycle_peak_rss_mb", "< 300 MB", "{:.0f}"),
         row("peak memory: a reparse worker, MB", "reparse.peak_rss_mb", "< 300 MB", "{:.0f}"),
         row("peak memory: Datasette, MB", "datasette.peak_rss_mb", "< 300 MB", "{:.0f}"),
