@@ -1,4 +1,4 @@
-"""Child-process entry of the crawler (`python -m crawler run|parse|reparse`); the user-facing CLI is scheduler/cli.py."""
+"""Child-process entry of the crawler (`python -m crawler run|parse|reparse|doctor`); the user-facing CLI is scheduler/cli.py."""
 from __future__ import annotations
 
 import json
@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from store.exit_codes import ExitCode
+from store.export import json_line, safe_json_text
 
 @click.group()
 def main() -> None:
@@ -34,7 +35,7 @@ def parse(file: str, url: str) -> None:
     except ParseError as exc:
         click.echo(f"error: {file}: {exc}", err=True)
         sys.exit(ExitCode.NOT_FOUND)
-    click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    click.echo(safe_json_text(json.dumps(record, ensure_ascii=False, indent=2)))
 
 
 @main.command()
@@ -54,7 +55,29 @@ def run(request_path: str) -> None:
     except BadRequest as exc:
         click.echo(f"error: bad crawl request: {exc}", err=True)
         sys.exit(ExitCode.USAGE)
+    if request.backfill is not None:   # a part of `crawl backfill`
+        from crawler.backfill_runner import run_backfill
+
+        sys.exit(run_backfill(request))
     sys.exit(run_crawl(request))
+
+
+@main.command()
+@click.option("--site", type=click.Choice(["mid.ru", "archive.mid.ru"]), default="mid.ru")
+@click.option("--base-url", default=None, help="Check this host instead of https://<site> (a mirror).")
+@click.option("--delay", type=float, default=1.0)
+@click.option("--timeout", type=float, default=30.0)
+@click.option("--ignore-robots", is_flag=True)
+@click.option("--browser-after", type=int, default=5)
+@click.option("-v", "--verbose", count=True)
+def doctor(site: str, base_url: str | None, delay: float, timeout: float, ignore_robots: bool, browser_after: int,
+           verbose: int) -> None:
+    """Check one portal with a handful of requests (robots.txt, a listing, an article, its translations); JSON."""
+    from crawler.doctor import run_checkup
+
+    report = run_checkup(site, (base_url or f"https://{site}").rstrip("/"), delay=delay, timeout=timeout,
+                         ignore_robots=ignore_robots, browser_after=browser_after, verbose=verbose)
+    click.echo(json.dumps(report, ensure_ascii=False))
 
 
 @main.command()
@@ -92,7 +115,7 @@ def reparse(db: str, statements: tuple[str, ...], site: str | None, langs: tuple
                              dry_run=dry_run, history=history)
     for o in report.outcomes:
         if as_json:
-            click.echo(json.dumps(asdict(o), ensure_ascii=False))
+            click.echo(json_line(asdict(o)))
         elif not quiet and o.status != "unchanged":
             if o.status == "rederived":
                 click.echo(f"{'would re-derive' if dry_run else 're-derived'} {o.statement_id} [{o.lang}] "
@@ -101,7 +124,7 @@ def reparse(db: str, statements: tuple[str, ...], site: str | None, langs: tuple
                 click.echo(f"{o.status:<11} {o.statement_id} [{o.lang}] v{o.from_version}: {o.detail}")
     summary = report.summary() + (" (dry run: nothing written)" if dry_run else "")
     if as_json:
-        click.echo(json.dumps({"summary": summary, "run_id": report.run_id}, ensure_ascii=False))
+        click.echo(json_line({"summary": summary, "run_id": report.run_id}))
     else:
         click.echo(summary)
     store.conn.close()

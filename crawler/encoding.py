@@ -101,18 +101,21 @@ def looks_like_mojibake(text: str, min_hits: int = 3) -> bool:
 # The ten most frequent letters of Russian make up ~70% of the letters of any real text (66-74% on the
 # reference pages); Cyrillic decoded with the wrong Cyrillic charset (KOI8-R read as windows-1251 or the other
 # way round) keeps the script but scrambles the letters: ~35-40% of them, and ~90% capitals instead of ~3-13%.
-_FREQUENT_RU = frozenset("оеаинтсрвл")
+# (Counted by deleting everything else with a compiled pattern: C speed, ~0.1 ms for a long transcript.)
+_NOT_CYRILLIC = re.compile("[^\u0400-\u04ff]+")
+_NOT_CYRILLIC_UPPER = re.compile("[^\u0400-\u042f]+")
+_NOT_FREQUENT_RU = re.compile("[^оеаинтсрвлОЕАИНТСРВЛ]+")
 
 
 def implausible_cyrillic(text: str, min_letters: int = 100) -> bool:
     """True for Cyrillic text that no Russian writer produced: letter frequencies and capitalisation of a text
     decoded with the wrong Cyrillic charset. Texts with fewer than `min_letters` Cyrillic letters are not judged."""
-    letters = [c for c in text if "\u0400" <= c <= "\u04ff"]
+    letters = _NOT_CYRILLIC.sub("", text)
     n = len(letters)
     if n < min_letters:
         return False
-    upper = sum(1 for c in letters if c.isupper()) / n
-    frequent = sum(1 for c in letters if c.lower() in _FREQUENT_RU) / n
+    upper = len(_NOT_CYRILLIC_UPPER.sub("", letters)) / n
+    frequent = len(_NOT_FREQUENT_RU.sub("", letters)) / n
     if n >= 300:
         return upper > 0.5 or frequent < 0.5
     return upper > 0.6 and frequent < 0.55

@@ -30,7 +30,7 @@ def fetch_of_response(response: Response, site: str, outcome: Outcome, *, error:
         etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
         bytes=len(response.body), error=error,
         elapsed_ms=int((time.monotonic() - started) * 1000) if started else None,
-        body=response.body if keep_body else None, headers=headers if keep_body else {},
+        body=response.body if keep_body else None, headers=headers if keep_body else {}, via=meta.get("via"),
     )
 
 
@@ -56,7 +56,7 @@ def fetch_of_failure(failure: Failure, site: str, outcome: Outcome) -> Fetch:
     return Fetch(
         url=request.url, page_type=meta.get("page_type", "article"), outcome=outcome,
         statement_id=statement_id(site, sid) if sid else None, lang=meta.get("lang") if sid else None,
-        error=f"{type(failure.value).__name__}: {failure.value}"[:500],
+        error=f"{type(failure.value).__name__}: {failure.value}"[:500], via=meta.get("via"),
     )
 
 

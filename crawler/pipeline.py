@@ -18,13 +18,14 @@ from store.db import open_db
 from store.warc import DEFAULT_MAX_SIZE, WarcArchive, WarcRef, default_warc_dir, parse_size
 from store.fetches import record_fetch
 from store.outcomes import ERROR_OUTCOMES, Outcome
+from store.health import is_damage
 from store.pages import record_page
 from store.sql import transaction
 
 BATCH_PAGES = 100
 BATCH_SECONDS = 1.0
 # Problems of the store itself (disk full, I/O error, read-only): no page can be written, stop the crawl.
-STORE_ERRORS = (sqlite3.OperationalError, OSError)
+STORE_ERRORS = (sqlite3.DatabaseError, OSError)
 STORE_ERROR_STAT = "mw/store_error"
 
 
@@ -38,6 +39,9 @@ def reparse(body: bytes, url: str) -> dict[str, Any] | None:
 
 class StorePipeline:
     """Writes items to the SQLite store; counts them for the progress line and the summary."""
+
+    # The requests whose responses go into the WARC archive (a backfill adds its web-archive captures).
+    archived_page_types: tuple[str, ...] = ("article",)
 
     def __init__(self, db_path: str, run_id: int | None, progress: bool, warc_dir: str | None = None,
                  warc_max_size: int = DEFAULT_MAX_SIZE) -> None:
@@ -119,14 +123,15 @@ class StorePipeline:
         A 304 is not archived: it carries no page, only "what you have is still current", and that is recorded
         in `fetches` (time, status, validators); the page it confirms is in the record the current version names.
         Re-checks are mostly 304s, and archiving them cost ~0.3 ms and ~700 bytes each, forever."""
-        if (self.archive is None or request.meta.get("page_type") != "article" or self.store_error
-                or response.status == 304):
+        if (self.archive is None or request.meta.get("page_type") not in self.archived_page_types
+                or self.store_error or response.status == 304):
             return
         sent = response.request if response.request is not None else request
         headers = [(k.decode("latin-1"), v.decode("latin-1"))
                    for k, values in response.headers.items() for v in values]
-        req_headers = [(k.decode("latin-1"), v.decode("latin-1"))
-                       for k, values in sent.headers.items() for v in values]
+        # (a page fetched by the browser: what the browser sent, crawler/wall.py)
+        req_headers = sent.meta.get("sent_headers") or [(k.decode("latin-1"), v.decode("latin-1"))
+                                                        for k, values in sent.headers.items() for v in values]
         protocol = getattr(response, "protocol", None) or "HTTP/1.1"
         ip = getattr(response, "ip_address", None)
         try:
@@ -141,7 +146,7 @@ class StorePipeline:
         if self.store_error:
             return item   # the crawl is stopping: nothing can be stored
         fetch = getattr(item, "fetch", None)
-        if fetch is not None and fetch.page_type == "article" and fetch.warc is None:
+        if fetch is not None and fetch.page_type in self.archived_page_types and fetch.warc is None:
             fetch.warc = self._archived.pop(fetch.url, None)
         if not self._pending:
             self._pending_since = time.monotonic()
@@ -169,8 +174,11 @@ class StorePipeline:
             for item in items:
                 try:
                     self._write(item)
-                except STORE_ERRORS:
-                    raise   # not this page's fault: the whole batch is rolled back and the crawl stops
+                except STORE_ERRORS as exc:
+                    if isinstance(exc, (sqlite3.OperationalError, OSError)) or is_damage(exc):
+                        raise   # not this page's fault: the whole batch is rolled back and the crawl stops
+                    sys.stderr.write(f"error: could not store {getattr(item.fetch, 'url', '?')}: "
+                                     f"{type(exc).__name__}: {exc}\n")
                 except Exception as exc:  # noqa: BLE001 - that page is rolled back alone; keep the others
                     sys.stderr.write(f"error: could not store {getattr(item.fetch, 'url', '?')}: "
                                      f"{type(exc).__name__}: {exc}\n")

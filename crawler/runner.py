@@ -14,7 +14,11 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 
 def store_error_message(db: str, exc: object) -> str:
-    """One line for a store that cannot be written (disk full, I/O error, read-only file or directory)."""
+    """One line for a store that cannot be written (damaged, disk full, I/O error, read-only file or directory)."""
+    from store.health import DAMAGE_MESSAGES, damaged_message
+
+    if any(m in str(exc).lower() for m in DAMAGE_MESSAGES):
+        return "error: " + damaged_message(db, str(exc)).replace("; nothing was written", "")
     return f"error: cannot write the database {db}: {exc} (is the disk full, or the file or directory read-only?)"
 
 
@@ -51,7 +55,7 @@ def run_crawl(request: CrawlRequest) -> ExitCode:
         db=request.db, run_id=request.run_id, base_url=request.target, delay=request.delay, ignore_robots=request.ignore_robots,
         timeout=request.timeout, retries=request.retries, progress=request.progress,
         log_level=["ERROR", "INFO", "DEBUG"][min(request.verbose, 2)], warc_dir=request.warc_dir,
-        warc_max_size=request.warc_max_size))
+        warc_max_size=request.warc_max_size, browser_after=request.browser_after))
     if not request.verbose:
         _quiet_request_failures()
     spider = process.create_crawler(ArchiveSpider if request.site == "archive.mid.ru" else MidSpider)

@@ -9,8 +9,9 @@ USER_AGENT = "ministry-watch/0.1 (+https://github.com/ministry-watch/ministry-wa
 def crawl_settings(*, db: str, run_id: int | None, base_url: str, delay: float = 1.0, ignore_robots: bool = False,
                    timeout: float = 30.0, retries: int = 3, progress: bool = False,
                    log_level: str = "WARNING", max_retry_after: float = 120.0, warc_dir: str | None = None,
-                   warc_max_size: str | None = None) -> dict[str, Any]:
-    """The settings of one crawl; `delay` 0 is for a local mirror only."""
+                   warc_max_size: str | None = None, browser_after: int = 5) -> dict[str, Any]:
+    """The settings of one crawl; `delay` 0 is for a local mirror only; `browser_after` different pages answering
+    the anti-bot challenge in a row bring in the browser (crawler/wall.py; 0: never)."""
     return {
         "BOT_NAME": "ministry-watch",
         "USER_AGENT": USER_AGENT,
@@ -33,7 +34,14 @@ def crawl_settings(*, db: str, run_id: int | None, base_url: str, delay: float =
             "crawler.boundary.HostBoundaryMiddleware": 50,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middleware.RetryAfterMiddleware": 550,
+            # The anti-bot wall (crawler/wall.py): after decompression, so it reads the page; Scrapy's cookie
+            # middleware replaced by one that also takes the browser's cookies.
+            "crawler.wall.WallMiddleware": 560,
+            "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+            "crawler.wall.WallCookiesMiddleware": 700,
         },
+        # Plain HTTP/1.1 as before, except the pages the wall lets through to a browser only.
+        "DOWNLOAD_HANDLERS": {"http": "crawler.wall.WallDownloadHandler", "https": "crawler.wall.WallDownloadHandler"},
         # Every item and request a callback yields passes through each spider middleware (an async generator
         # layer each): these three do nothing for this crawl (no depth limit, URLs the site wrote itself,
         # a debugging aid), so they go.
@@ -50,6 +58,7 @@ def crawl_settings(*, db: str, run_id: int | None, base_url: str, delay: float =
         "MW_WARC_DIR": warc_dir,
         "MW_WARC_MAX_SIZE": warc_max_size,
         "MW_MAX_RETRY_AFTER": max_retry_after,
+        "MW_BROWSER_AFTER": browser_after,
         # Backoff grows from the politeness delay: 1 s, 2 s, 4 s on the real site; none on a local mirror.
         "MW_RETRY_BACKOFF": delay,
         "TELNETCONSOLE_ENABLED": False,

@@ -16,6 +16,7 @@ from scheduler.durations import Duration
 from store.catalog import LANGUAGES, SECTION_KEYS, SITES
 from store.db import DEFAULT_DB, StoreError, open_db
 from store.exit_codes import ExitCode
+from store.health import DatabaseDamaged, ensure_sound
 
 DEFAULT_EDIT_DELAY = "48h"
 DEFAULT_TRANSLATION_DELAY = "72h"
@@ -25,7 +26,7 @@ _REQUEST_FIELDS = {"site": "site", "base_url": "base_url", "section": "sections"
                    "max_pages": "max_pages", "delay": "delay", "timeout": "timeout", "retries": "retries",
                    "ignore_robots": "ignore_robots", "recheck": "recheck", "max_requests": "max_requests",
                    "policy": "policy", "discovery": "discovery", "verbose": "verbose", "warc_dir": "warc_dir",
-                   "warc_max_size": "warc_max_size"}
+                   "warc_max_size": "warc_max_size", "browser_after": "browser_after"}
 
 
 class FatalError(click.ClickException):
@@ -44,9 +45,15 @@ def open_store(db: str, *, write: bool = False) -> sqlite_utils.Database:
     """Open an existing database for a command (read-only unless `write`), or stop with one line and exit
     status 3. Read commands work on files the user cannot write; an older schema is upgraded first if it can be."""
     try:
-        return open_db(db, create=False, readonly=not write)
+        store = open_db(db, create=False, readonly=not write)
     except StoreError as exc:
         raise FatalError(str(exc)) from None
+    try:
+        ensure_sound(store, db, record=write)
+    except DatabaseDamaged as exc:
+        store.conn.close()
+        raise FatalError(str(exc).replace("; nothing was written", "")) from None
+    return store
 
 
 class Date(click.ParamType):
@@ -139,9 +146,9 @@ def divergence_config(params: dict[str, Any]) -> DivergenceConfig:
                             translation_delay=timedelta(hours=72) if translation is None else translation)
 
 
-def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Every option of a crawl (`run`, `watch`): what to fetch, how politely, and where the results go."""
-    options = [
+def target_options() -> list[Callable[..., Any]]:
+    """--site, --base-url, --section, --lang, --since: what a crawl or a backfill is about."""
+    return [
         click.option("--site", type=click.Choice(SITES), default="mid.ru", show_default=True,
                      help="The current site, or the ministry's older portal (statements before late 2021)."),
         click.option("--base-url", default=None,
@@ -152,8 +159,12 @@ def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Content language (repeatable). Default: all."),
         click.option("--since", type=Date(day_only=True), default=None,
                      help="Only discover statements published on/after this date (YYYY-MM-DD, or 7d, 2w ago)."),
-        click.option("--max-pages", type=click.IntRange(min=1), default=1, show_default=True,
-                     help="Listing pages per section and language (robots.txt forbids paging on mid.ru)."),
+    ]
+
+
+def politeness_options() -> list[Callable[..., Any]]:
+    """--delay, --timeout, --retries, --ignore-robots: how gently the hosts are asked."""
+    return [
         click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
                      help="Seconds between requests to the host, with jitter; 0 for a local mirror."),
         click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
@@ -161,6 +172,19 @@ def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
                      help="Retries on 429/5xx/timeouts/resets (with backoff and Retry-After)."),
         click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt (prints a warning)."),
+        click.option("--browser-after", type=click.IntRange(min=0), default=5, show_default=True,
+                     help="When this many different pages in a row answer the anti-bot challenge, get through it with"
+                          " headless Chromium (needs the browser extra); 0: never."),
+    ]
+
+
+def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Every option of a crawl (`run`, `watch`): what to fetch, how politely, and where the results go."""
+    options = [
+        *target_options(),
+        click.option("--max-pages", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Listing pages per section and language (robots.txt forbids paging on mid.ru)."),
+        *politeness_options(),
         click.option("--recheck", type=click.Choice(["all", "due", "none"]), default="due", show_default=True,
                      help="Re-fetch known variants: all, those due by age, or none."),
         click.option("--max-requests", type=click.IntRange(min=0), default=None,
@@ -199,6 +223,9 @@ def crawl_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--emit-divergences", is_flag=True,
                      help="Also send new and resolved cross-language divergences to the sinks (off by default)."),
         *warc_options(),
+        click.option("--site-dir", type=click.Path(file_okay=False), default=None,
+                     help="After each run, bring the reading room's static site in this directory up to date"
+                          " (as `crawl site --out DIR`)."),
         click.option("-v", "--verbose", count=True, help="More crawler logging (-vv for debug)."),
     ]
     for option in reversed(options):
@@ -228,4 +255,4 @@ def cycle_settings(params: dict[str, Any], *, time_limit: float | None = None, p
         emit_divergences=bool(params.get("emit_divergences")),
         atom=params.get("atom"), jsonl=params.get("jsonl"), notify=tuple(params.get("notify") or ()),
         feed_url=params.get("feed_url"), backlog=bool(params.get("backlog")),
-        announce_initial=bool(params.get("announce_initial")))
+        announce_initial=bool(params.get("announce_initial")), site_dir=params.get("site_dir"))

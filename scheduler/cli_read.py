@@ -14,7 +14,9 @@ from store.ids import statement_ref
 @db_option
 @click.option("--since", type=Date(), default=None,
               help="Only changes detected on/after this date (YYYY-MM-DD) or in the last 7d, 12h, 2w ...")
-@click.option("--kind", type=click.Choice(["new", "edited", "deleted", "restored"]), multiple=True)
+@click.option("--kind", multiple=True, type=click.Choice(["new", "edited", "deleted", "restored", "flapping", "flip",
+                                                         "unconfirmed", "divergence", "divergence_resolved"]),
+              help="Only these kinds (repeatable).")
 @click.option("--lang", multiple=True)
 @click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")

@@ -14,6 +14,7 @@ from store.crawl_request import BadRequest, CrawlRequest
 from store.db import StoreError, open_db
 from store.exit_codes import ExitCode
 from store.runs import close_orphaned_runs, finish_run, reachability, start_run
+from store.health import DatabaseDamaged, damaged_message, ensure_sound, is_damage
 from store.sql import rollback
 
 
@@ -34,6 +35,7 @@ class CycleSettings:
     feed_url: str | None = None        # the Atom feed's published address (its self link)
     backlog: bool = False              # sinks also get the changes recorded before they were added
     announce_initial: bool = False     # sinks also get the database's first fill
+    site_dir: str | None = None        # the reading room's static site, brought up to date after the run
 
 
 class CycleError(Exception):
@@ -75,6 +77,10 @@ def run_cycle(db_path: str, settings: CycleSettings, *, command: str = "run", qu
         raise CycleError(str(exc), ExitCode.FATAL) from None
     try:
         try:
+            ensure_sound(db, db_path)   # nothing is written into a damaged file
+        except DatabaseDamaged as exc:
+            raise CycleError(str(exc), ExitCode.FATAL) from None
+        try:
             sinks = make_sinks(db, atom=settings.atom, jsonl=settings.jsonl, notify=settings.notify,
                                feed_url=settings.feed_url)
         except SinkError as exc:
@@ -90,11 +96,16 @@ def run_cycle(db_path: str, settings: CycleSettings, *, command: str = "run", qu
                            time_limit=settings.time_limit, quiet=quiet)
         try:
             return _close(db, run_id, request, settings, result, sinks, now)
-        except sqlite3.OperationalError as exc:
-            # The store cannot be written (disk full, I/O error, read-only): the run stays open and the next
-            # cycle's detection picks up its versions. If the crawler already said so, its exit status says it.
+        except sqlite3.DatabaseError as exc:
+            if not isinstance(exc, sqlite3.OperationalError) and not is_damage(exc):
+                raise
+            # The store cannot be written (damaged, disk full, I/O error, read-only): the run stays open and the
+            # next cycle's detection picks up its versions. If the crawler already said so, its status says it.
             if result.returncode:
                 raise CycleError("", result.returncode) from None
+            if is_damage(exc):
+                raise CycleError(damaged_message(db_path, str(exc)).replace("; nothing was written", ""),
+                                 ExitCode.FATAL) from None
             raise CycleError(_unwritable(db_path, exc), ExitCode.FATAL) from None
     finally:
         db.conn.close()
@@ -127,7 +138,20 @@ def _close(db: Any, run_id: int, request: CrawlRequest, settings: CycleSettings,
         exit_code = ExitCode.SINK_FAILED
     message = "; ".join(filter(None, [message, *sink_errors])) or None
     row = finish_run(db, run_id, status, message, now=now)
+    if settings.site_dir:
+        warnings += _update_site(db, settings.site_dir)
     return CycleResult(row, exit_code, warnings, sink_errors)
+
+
+def _update_site(db: Any, site_dir: str) -> list[str]:
+    """Bring the static reading room up to date (`--site-dir`); a failure is a warning, never a lost run."""
+    from scheduler.reading_room.static_site import build_site
+
+    try:
+        build_site(db, site_dir)
+    except Exception as exc:  # noqa: BLE001 - the run is recorded; the site catches up next run
+        return [f"static site {site_dir} not updated: {type(exc).__name__}: {exc}"]
+    return []
 
 
 def _outcome(db: Any, run_id: int, request: CrawlRequest, settings: CycleSettings,

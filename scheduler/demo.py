@@ -61,6 +61,12 @@ def run_demo(out_dir: Path, *, keep_serving: bool = False, warc_dir: str | None 
                         " deletion is confirmed;\n   the anti-bot page was retried and never counted as an edit or a"
                         " deletion", bold=True)
             _step(db_path, settings)
+            click.secho("\n4. Backfill (crawl backfill --captures): the mirror's web archive lists older statements that no"
+                        " listing shows\n   any more, and a link in one of them leads to another; every statement's"
+                        " captures are read from\n   the archive, and one of them holds an earlier text: an edit made"
+                        " before monitoring began", bold=True)
+            server.set_state("backfill")
+            _backfill(db_path, server.base_url, warc_dir, warc_max_size)
         except CycleError as exc:
             click.echo(f"error: {exc}", err=True)
             return exc.exit_code
@@ -69,6 +75,16 @@ def run_demo(out_dir: Path, *, keep_serving: bool = False, warc_dir: str | None 
         if keep_serving:
             _serve_until_interrupted(server.base_url)
     return ExitCode.OK
+
+
+def _backfill(db_path: str, base_url: str, warc_dir: str | None, warc_max_size: str | None) -> None:
+    from scheduler.backfill import BackfillSettings, run_backfill, summary_line
+
+    settings = BackfillSettings(
+        crawl={"base_url": base_url, "delay": 0.0, "timeout": 5.0, "retries": 1, "warc_dir": warc_dir,
+               "warc_max_size": warc_max_size},
+        spec={"captures": True, "cdx_url": f"{base_url}/cdx/search/cdx"})
+    click.echo(summary_line(db_path, run_backfill(db_path, settings), "mid.ru"))
 
 
 def _show_changes(db_path: str, *, color: bool) -> None:
@@ -82,7 +98,7 @@ def _show_changes(db_path: str, *, color: bool) -> None:
     db = open_db(db_path)
     try:
         rows = change_rows(db, run_ids=run_ids_after_first(db))
-        click.secho(f"\n4. Changes detected after the first crawl ({len(rows)}):", bold=True)
+        click.secho(f"\n5. Changes detected after the first crawl ({len(rows)}):", bold=True)
         for c in rows:
             flag = " (cosmetic)" if c["cosmetic"] else ""
             click.secho(safe_terminal(f"\n[{c['kind']}{flag}] {c['statement_id']} [{c['lang']}] {c.get('title') or ''}"),
@@ -90,6 +106,8 @@ def _show_changes(db_path: str, *, color: bool) -> None:
             old = load_version(db, c["statement_id"], c["lang"], c["from_version"]) if c.get("diff") else None
             new = load_version(db, c["statement_id"], c["lang"], c["to_version"]) if c.get("diff") else None
             if old and new:
+                if "(web archive:" in (c["summary"] or ""):   # found in captures: when, and on what evidence
+                    click.echo(safe_terminal("  " + c["summary"][c["summary"].index("(web archive:"):]))
                 click.echo(render_text(diff_versions(old, new), color=color))
             else:
                 click.echo(safe_terminal(f"  {c['summary']}"))

@@ -17,14 +17,14 @@ from scheduler.diff.compute import diff_versions
 from scheduler.diff.summary import summarize
 from scheduler.diff.text_format import render_text
 from scheduler.edit_rules import EditRules, confirmation_reason, is_flip
-from store.changes import (change_exists, insert_change, last_change_fetch, latest_change, set_summary,
+from store.changes import (insert_change, last_change_fetch, latest_change, set_summary,
                            version_change_kinds)
 from store.fetches import first_ok_after, gone_answers_after, last_ok_fetch, same_text_fetched_since
 from store.sql import transaction
 from store.timestamps import parse_timestamp, to_datetime, utcnow
 from store.variants import (all_variants, await_confirmation, clear_confirmation, current_version, set_status,
                             statement_dates, variant_status, variants_touched)
-from store.versions import earlier_version_with, is_late_translation, load_version, reported_versions
+from store.versions import earlier_version_with, is_late_translation, live_versions, load_version, reported_versions
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,9 @@ class _Versions:
         self.db, self.sid, self.lang, self.run_id, self.rules, self.now = db, sid, lang, run_id, rules, now
         self.kinds = version_change_kinds(db, sid, lang)
         self.current = current_version(db, sid, lang)
+        # The site's own versions in order; versions recovered from web-archive captures are numbered among
+        # them but dated by their captures, and reported apart (scheduler/detect_captures.py).
+        self.live = live_versions(db, sid, lang)
 
     def report(self) -> list[int]:
         written: list[int] = []
@@ -118,41 +121,51 @@ class _Versions:
         what = "new translation" if is_late_translation(self.db, self.sid, self.lang) else "new statement"
         return self._insert(1, "new", f"{what} ({self.lang}): {new['title']}", base=None)
 
+    def _prev(self, number: int) -> int:
+        """The site's version before this one (number - 1 unless captures were stored in between)."""
+        return max((v for v in self.live if v < number), default=number - 1)
+
+    def _next(self, number: int) -> int:
+        """The site's version after this one."""
+        return min((v for v in self.live if v > number), default=number + 1)
+
     def _base(self, number: int) -> int:
         """The version an edit is compared with: the latest earlier one that was not superseded unconfirmed."""
-        base = number - 1
+        base = self._prev(number)
         while base > 1 and self.kinds.get(base) == "unconfirmed":
-            base -= 1
+            base = self._prev(base)
         return base
 
     def _flip(self, number: int, new: dict[str, Any]) -> list[int] | None:
         """A return to an earlier text whose replacement lasted under the flap window: one flapping change,
         then every further flip counted on it. None when this version is not a flip."""
-        earlier = earlier_version_with(self.db, self.sid, self.lang, number - 1, new["content_sha256"])
+        earlier = earlier_version_with(self.db, self.sid, self.lang, self._prev(number), new["content_sha256"])
         if earlier is None:
             return None
-        replaced = load_version(self.db, self.sid, self.lang, earlier + 1)
+        replaced = load_version(self.db, self.sid, self.lang, self._next(earlier))
         if replaced is None or not is_flip(self.rules, replaced_at=to_datetime(replaced["captured_at"]),
                                            back_at=to_datetime(new["captured_at"])):
             return None
-        previous = load_version(self.db, self.sid, self.lang, number - 1)
+        previous = load_version(self.db, self.sid, self.lang, self._prev(number))
         open_flapping = latest_change(self.db, self.sid, self.lang, "flapping")
-        if (open_flapping is not None and previous is not None and self.kinds.get(number - 1) in ("flapping", "flip")
+        if (open_flapping is not None and previous is not None
+                and self.kinds.get(self._prev(number)) in ("flapping", "flip")
                 and is_flip(self.rules, replaced_at=to_datetime(previous["captured_at"]),
                             back_at=to_datetime(new["captured_at"]))):
             flips = 1 + sum(1 for k in self.kinds.values() if k == "flip") - self._flips_before(open_flapping)
             set_summary(self.db, open_flapping["id"], _flapping_summary(self._first_of(open_flapping), number,
                                                                          flips + 1, new["captured_at"]))
             return self._insert(number, "flip", f"flip {flips + 1} of the flapping reported as change "
-                                f"{open_flapping['id']}: back to the text of version {earlier}", base=number - 1)
+                                f"{open_flapping['id']}: back to the text of version {earlier}",
+                                base=self._prev(number))
         clear_confirmation(self.db, self.sid, self.lang)
         return self._insert(number, "flapping", _flapping_summary(earlier, number, 1, new["captured_at"]),
-                            base=number - 1)
+                            base=self._prev(number))
 
     def _first_of(self, flapping: dict[str, Any]) -> int:
         """The earliest version a flapping change involves: the one its first flip returned to."""
         back = load_version(self.db, self.sid, self.lang, flapping["to_version"])
-        first = back and earlier_version_with(self.db, self.sid, self.lang, flapping["to_version"] - 1,
+        first = back and earlier_version_with(self.db, self.sid, self.lang, self._prev(flapping["to_version"]),
                                               back["content_sha256"])
         return first or flapping["from_version"]
 
@@ -169,8 +182,8 @@ class _Versions:
         confirmed = ""
         if reason is not None:
             if number != self.current:
-                return self._insert(number, "unconfirmed", f"not confirmed: version {number + 1} followed before"
-                                    f" a second fetch could show this text again ({reason})", base=base)
+                return self._insert(number, "unconfirmed", f"not confirmed: version {self._next(number)} followed"
+                                    f" before a second fetch could show this text again ({reason})", base=base)
             since = (to_datetime(new["captured_at"]) + self.rules.confirm_delay).isoformat()
             if not same_text_fetched_since(self.db, self.sid, self.lang, since):
                 await_confirmation(self.db, self.sid, self.lang, number, since)
@@ -178,7 +191,7 @@ class _Versions:
             confirmed = f" (confirmed by a second fetch: {reason})"
         clear_confirmation(self.db, self.sid, self.lang)
         summary = summarize(diff)
-        earlier = earlier_version_with(self.db, self.sid, self.lang, number - 1, new["content_sha256"])
+        earlier = earlier_version_with(self.db, self.sid, self.lang, self._prev(number), new["content_sha256"])
         if earlier is not None:
             summary = f"reverted to the text of version {earlier}; {summary}"
         cosmetic = is_cosmetic(old, new)

@@ -13,6 +13,9 @@ def run_summary(row: dict[str, Any]) -> list[str]:
         f"  changes: {row['edited']} edited, {row['deleted']} deleted, {row['restored']} restored;"
         f" errors: {row['errors']}, challenge pages: {row['challenge_pages']}",
     ]
+    if row.get("browser_pages"):
+        lines.append(f"  anti-bot wall: {row['browser_pages']} pages needed the browser: {row['browser_fetched']}"
+                     f" fetched through it, {row['browser_pages'] - row['browser_fetched']} with its cookie")
     if row["robots_skipped"]:
         lines.append(f"  skipped {row['robots_skipped']} URLs forbidden by robots.txt (listing pages beyond page 1);"
                      " --ignore-robots overrides")

@@ -5,7 +5,7 @@ from typing import Any
 
 import sqlite_utils
 
-from store.runs import finished_run_pages, last_runs
+from store.runs import finished_run_pages, last_runs, refused_answers
 from store.variants import archive_counts, awaiting_confirmation, awaiting_deletion, failing_variants
 
 
@@ -56,7 +56,7 @@ def render_status(db: sqlite_utils.Database, *, n_runs: int = 10, failing_after:
     runs = last_runs(db, n_runs)
     out.append(_table([list(r.values()) for r in runs],
                       ["run", "cmd", "status", "started", "finished", "pages", "versions", "edited", "deleted",
-                       "restored", "errors", "challenges", "robots", "note"]) if runs else "  (no runs yet)")
+                       "restored", "errors", "challenges", "browser", "robots", "note"]) if runs else "  (no runs yet)")
     counts = archive_counts(db)
     stmts = counts["statements"]
     out += ["", f"Archive: {stmts.get('active', 0)} active and {stmts.get('deleted', 0)} deleted statements, "
@@ -64,6 +64,11 @@ def render_status(db: sqlite_utils.Database, *, n_runs: int = 10, failing_after:
     if counts["by_lang"]:
         out.append("  variants by language: " + ", ".join(f"{lang} {n}" + (f" ({d} deleted)" if d else "")
                                                       for lang, n, d in counts["by_lang"]))
+    if runs:
+        refused = refused_answers(db, runs[0]["id"])
+        if refused:
+            out.append(f"  run {runs[0]['id']}: answers that were not content: "
+                       + ", ".join(f"{outcome} {n}" for outcome, n in refused))
     out += _due_lines(db)
     out += _discovery_lines(db)
     held = awaiting_confirmation(db)

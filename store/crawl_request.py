@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
+from store.backfill_request import BackfillSpec, BadSpec
 from store.catalog import DEFAULT_SITE, SITES, check_languages, check_sections
 
 RECHECK_MODES = ("all", "due", "none")
@@ -44,6 +45,9 @@ class CrawlRequest:
     warc_dir: str | None = None              # default <db stem>-warc/ next to the database
     warc_max_size: str | None = None         # e.g. 100M (default), 1G
     parent_pid: int | None = None            # the process that started the crawl: the crawl stops when it dies
+    backfill: BackfillSpec | None = None     # `crawl backfill`: the part of it this crawl does (store/backfill_request.py)
+    browser_after: int = 5                   # different pages answering the anti-bot challenge in a row before the
+                                             # browser is tried (crawler/wall.py); 0: never
 
     @property
     def target(self) -> str:
@@ -72,6 +76,8 @@ class CrawlRequest:
             raise BadRequest(f"recheck must be one of {', '.join(RECHECK_MODES)}")
         if self.discovery not in DISCOVERY_MODES:
             raise BadRequest(f"discovery must be one of {', '.join(DISCOVERY_MODES)}")
+        if self.browser_after < 0:
+            raise BadRequest("browser_after must not be negative")
         if self.max_requests is not None and self.max_requests < 0:
             raise BadRequest("max_requests must not be negative")
         parts = urlsplit(self.target)
@@ -88,6 +94,11 @@ class CrawlRequest:
                 parse_policy(self.policy)
             except ValueError as exc:
                 raise BadRequest(f"policy: {exc}") from None
+        if self.backfill is not None:
+            try:
+                self.backfill.validate()
+            except BadSpec as exc:
+                raise BadRequest(str(exc)) from None
         if self.warc_max_size:
             from store.warc import parse_size
 
@@ -137,7 +148,7 @@ class CrawlRequest:
                 "recheck": self.recheck}
 
 
-_INTS = {"run_id", "max_pages", "retries", "verbose"}
+_INTS = {"run_id", "max_pages", "retries", "verbose", "browser_after"}
 _FLOATS = {"delay", "timeout"}
 _BOOLS = {"ignore_robots", "discover", "progress"}
 _TUPLES = {"sections", "langs"}
@@ -167,6 +178,11 @@ def _coerce(name: str, value: Any) -> Any:
                 isinstance(v, int) and not isinstance(v, bool) for v in value):
             raise TypeError(name)
         return (value[0], value[1])
+    if name == "backfill":
+        try:
+            return None if value is None else BackfillSpec.from_dict(value)
+        except BadSpec:
+            raise ValueError(name) from None
     if name in ("max_requests", "parent_pid"):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise TypeError(name)

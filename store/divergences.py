@@ -40,7 +40,8 @@ def statement_row(db: sqlite_utils.Database, statement_id: str) -> dict[str, Any
 
 def active_histories(db: sqlite_utils.Database,
                      statement_id: str) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
-    """lang -> every version of each *active* variant (oldest first); and every language ever archived."""
+    """lang -> every version of each *active* variant fetched from the site (oldest first; those recovered from
+    web-archive captures are not part of the history the checks compare); and every language ever archived."""
     conn = db.conn
     langs = conn.execute("SELECT lang, status FROM variants WHERE statement_id=? ORDER BY lang",
                          (statement_id,)).fetchall()
@@ -50,7 +51,7 @@ def active_histories(db: sqlite_utils.Database,
             continue
         rows = conn.execute(
             f"SELECT v.version, v.title, v.captured_at, v.run_id, v.rederived, {PARAGRAPH_SOURCE} FROM versions v"
-            " WHERE v.statement_id=? AND v.lang=? ORDER BY v.version", (statement_id, lang)).fetchall()
+            " WHERE v.statement_id=? AND v.lang=? AND v.source='live' ORDER BY v.version", (statement_id, lang)).fetchall()
         if rows:
             histories[lang] = [{"version": r[0], "title": r[1], "paragraphs": paragraphs_of(*r[5:]), "captured_at": r[2],
                                 "run_id": r[3], "rederived": r[4]} for r in rows]

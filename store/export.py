@@ -20,7 +20,8 @@ VARIANT_FIELDS = [
 ]
 # Columns of one version in --with-versions output.
 VERSION_FIELDS = ["version", "title", "body", "paragraphs", "content_sha256", "captured_at", "parser_version",
-                  "rederived", "published_at", "document_number", "payload_digest", "warc_file", "warc_offset"]
+                  "rederived", "published_at", "document_number", "payload_digest", "warc_file", "warc_offset",
+                  "source", "evidence_url", "evidence_digest"]
 
 _VARIANTS_SQL = """
 SELECT va.statement_id, s.site, s.source_id, va.lang, va.url, s.kind, s.section, s.published_at, s.document_number,

@@ -30,10 +30,10 @@ def insert_fetch(db: sqlite_utils.Database, run_id: int | None, fetch: Fetch, no
     """Append one row to `fetches` (the caller holds the transaction)."""
     cur = db.conn.execute(
         "INSERT INTO fetches (run_id, fetched_at, url, page_type, statement_id, lang, http_status, outcome,"
-        " etag, last_modified, bytes, elapsed_ms, error, warc_record_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " etag, last_modified, bytes, elapsed_ms, error, warc_record_id, via) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (run_id, now, fetch.url, fetch.page_type, fetch.statement_id, fetch.lang, fetch.http_status,
          str(fetch.outcome), fetch.etag, fetch.last_modified, fetch.bytes, fetch.elapsed_ms, fetch.error,
-         fetch.warc.record_id if fetch.warc else None),
+         fetch.warc.record_id if fetch.warc else None, fetch.via),
     )
     return int(cur.lastrowid)
 

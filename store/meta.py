@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 from typing import Any
+from urllib.parse import quote
 
 TEMPLATE_DB = "ministry-watch"
 
@@ -15,4 +16,7 @@ def datasette_metadata(db_name: str = TEMPLATE_DB) -> dict[str, Any]:
     dbs = data.get("databases", {})
     if TEMPLATE_DB in dbs and db_name != TEMPLATE_DB:
         dbs[db_name] = dbs.pop(TEMPLATE_DB)
+        # The index page's links to the useful views name the database as Datasette does.
+        data["description_html"] = data.get("description_html", "").replace(
+            f'href="/{TEMPLATE_DB}/', f'href="/{quote(db_name)}/')
     return data

@@ -364,8 +364,85 @@ MIGRATIONS: list[str] = [
     INSERT INTO sinks (name, first_seen_at, start_after) SELECT sink, min(emitted_at), 0 FROM emissions GROUP BY sink;
     ALTER TABLE changes ADD COLUMN initial_fill INTEGER NOT NULL DEFAULT 0;   -- 1: part of the database's first fill
     """,
-    TEXT_STORED_ONCE,   # 10: see store/migrations_scale.py
-    DIVERGENCE_SCHEDULE,   # 11: see store/migrations_scale.py
-    RECHECK_INDEXES,   # 12: see store/migrations_scale.py
-    VIEWS_AT_SCALE,   # 13: see store/migrations_scale.py
+    # 10: clean integrity checks of a large file, so they need not be repeated every cycle (store/health.py)
+    """
+    CREATE TABLE db_health (
+        checked_at TEXT NOT NULL,                  -- UTC
+        result TEXT NOT NULL                       -- 'ok'
+    );
+    """,
+    # 11: `crawl backfill`: versions recovered from web-archive captures (and the evidence behind each), the
+    # window an edit found between captures falls in, the captures read, and where a backfill stands so that
+    # a killed one continues where it stopped (store/backfill.py, store/captures.py)
+    """
+    ALTER TABLE versions ADD COLUMN source TEXT NOT NULL DEFAULT 'live';  -- live (fetched from the site) | web-archive
+    ALTER TABLE versions ADD COLUMN evidence_url TEXT;     -- web-archive: the capture, <archive>/web/<timestamp>id_/<original URL>
+    ALTER TABLE versions ADD COLUMN evidence_digest TEXT;  -- web-archive: the capture's digest in the archive's index
+    ALTER TABLE changes ADD COLUMN changed_after TEXT;     -- UTC: an edit found in captures was made after this ...
+    ALTER TABLE changes ADD COLUMN changed_before TEXT;    -- ... and before this (the sightings around it)
+    CREATE TABLE backfill_progress (
+        chain TEXT PRIMARY KEY,                    -- one listing, index query or variant's captures, e.g. 'listing archive.mid.ru news ru'
+        kind TEXT NOT NULL,                        -- listing | cdx | captures
+        next_page INTEGER,                         -- listing: the next page to read
+        last_page INTEGER,                         -- listing: the last page its pager showed
+        resume_key TEXT,                           -- cdx, captures: the index's key for its next answer
+        pages_done INTEGER NOT NULL DEFAULT 0,     -- pages (answers) read and stored
+        complete INTEGER NOT NULL DEFAULT 0,       -- 1: read to its end
+        reached TEXT,                              -- listing: the oldest publication date it showed so far
+        updated_at TEXT NOT NULL                   -- UTC
+    );
+    CREATE TABLE backfill_queue (
+        site TEXT NOT NULL,
+        source_id INTEGER NOT NULL,
+        lang TEXT NOT NULL,
+        url TEXT NOT NULL,                         -- the site's own URL, as found
+        via TEXT NOT NULL,                         -- listings | web-archive | links | translation
+        published_at TEXT,                         -- as the listing showed it (none from the index or a link)
+        found_at TEXT NOT NULL,                    -- UTC
+        state TEXT NOT NULL DEFAULT 'pending',     -- pending | done (stored) | gone | failed (refused 3 times)
+        tries INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (site, source_id, lang)
+    );
+    CREATE INDEX backfill_queue_state ON backfill_queue(state);
+    CREATE TABLE captures (
+        id INTEGER PRIMARY KEY,
+        statement_id TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        timestamp TEXT NOT NULL,                   -- the archive's 14 digits (UTC)
+        original TEXT NOT NULL,                    -- the URL as captured
+        digest TEXT,                               -- the index's digest of the captured body
+        url TEXT NOT NULL,                         -- the raw capture, <archive>/web/<timestamp>id_/<original>
+        captured_at TEXT NOT NULL,                 -- the timestamp as UTC ISO 8601
+        state TEXT NOT NULL DEFAULT 'pending',     -- pending | read | the outcome that refused it (truncated, challenge, ...)
+        version INTEGER,                           -- read: the version it became, or whose text it showed again
+        tries INTEGER NOT NULL DEFAULT 0,
+        fetched_at TEXT,
+        run_id INTEGER REFERENCES runs(id),
+        error TEXT,
+        UNIQUE (statement_id, lang, timestamp, original)
+    );
+    CREATE INDEX captures_state ON captures(state);
+    """,
+    # 12: the reading room's pages (scheduler/reading_room, store/reading_room.py, charts.py, change_list.py)
+    # read index ranges, not the archive: statements by publication date with their id (charts by month),
+    # variants with their first sighting (days to each translation), changes by kind and detection time
+    # (edits and deletions per month, the change list filtered by kind), sections (the filter forms).
+    """
+    DROP INDEX IF EXISTS statements_published;
+    CREATE INDEX statements_section ON statements(section);
+    CREATE INDEX statements_published ON statements(published_at, id);
+    CREATE INDEX variants_first_seen ON variants(statement_id, lang, first_seen_at);
+    CREATE INDEX changes_kind_detected ON changes(kind, detected_at);
+    """,
+    # 13: the way past the anti-bot wall (crawler/wall.py): how each fetch got through, and per run how many
+    # pages needed the browser
+    """
+    ALTER TABLE fetches ADD COLUMN via TEXT;    -- NULL: plain HTTP; 'cookie': with the browser's cookie; 'browser': by it
+    ALTER TABLE runs ADD COLUMN browser_pages INTEGER NOT NULL DEFAULT 0;    -- answered past the wall: with the browser's cookie or by it
+    ALTER TABLE runs ADD COLUMN browser_fetched INTEGER NOT NULL DEFAULT 0;  -- of those, fetched by the browser itself
+    """,
+    TEXT_STORED_ONCE,   # 14: see store/migrations_scale.py
+    DIVERGENCE_SCHEDULE,   # 15: see store/migrations_scale.py
+    RECHECK_INDEXES,   # 16: see store/migrations_scale.py
+    VIEWS_AT_SCALE,   # 17: see store/migrations_scale.py
 ]

@@ -1,7 +1,7 @@
-"""Migrations 10-13 (archive scale, issue 17): their SQL, listed in store/migrations.py's MIGRATIONS in order."""
+"""Migrations 14-17 (archive scale, issue 17): their SQL, listed in store/migrations.py's MIGRATIONS in order."""
 from __future__ import annotations
 
-# 10: a version's text stored once (store/texts.py): the body, which the full-text index reads, and a layout of
+# 14: a version's text stored once (store/texts.py): the body, which the full-text index reads, and a layout of
 # lengths that splits it back into paragraphs; the JSON copy of the paragraphs goes. Versions whose body cannot
 # give their paragraphs back exactly keep them in version_paragraphs. (The file shrinks at the next VACUUM.)
 TEXT_STORED_ONCE = """
@@ -34,7 +34,7 @@ TEXT_STORED_ONCE = """
     ALTER TABLE versions DROP COLUMN paragraphs;
     """
 
-# 11: the divergence checks look again only at statements that changed or whose delay runs out
+# 15: the divergence checks look again only at statements that changed or whose delay runs out
 # (scheduler/divergence/evaluate.py), instead of every statement with an open finding after every run.
 DIVERGENCE_SCHEDULE = """
     ALTER TABLE statements ADD COLUMN divergence_stale INTEGER NOT NULL DEFAULT 0;  -- >0: changed since last evaluated
@@ -56,7 +56,7 @@ DIVERGENCE_SCHEDULE = """
            OR julianday(coalesce(published_at, first_seen_at)) > (SELECT julianday(max(captured_at)) FROM versions) - 40;
     """
 
-# 12: the variants that may be due a re-check found through indexes, not a pass over the archive
+# 16: the variants that may be due a re-check found through indexes, not a pass over the archive
 # (store/recheck.py: the partial indexes' conditions are the ones its query names).
 RECHECK_INDEXES = """
     CREATE INDEX variants_checked ON variants(last_checked_at);
@@ -69,7 +69,7 @@ RECHECK_INDEXES = """
     CREATE INDEX statements_odd_published ON statements(id) WHERE published_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*';
     """
 
-# 13: the views people open answer from indexes and a running count, not a pass over the archive:
+# 17: the views people open answer from indexes and a running count, not a pass over the archive:
 # problem_variants through a partial index, coverage from coverage_counts (kept by triggers that fire when a
 # variant is added or its status or its statement's month changes, never on check bookkeeping), and
 # missing_translations finds the archive's languages by skipping through an index. latest_statements and

@@ -14,7 +14,7 @@ from store.raw import store_raw
 from store.sources import Source, load_source_quietly, version_source
 from store.sql import transaction
 from store.timestamps import utcnow
-from store.versions import content_sha256, insert_version, parser_of
+from store.versions import content_sha256, insert_version, next_version_number, parser_of
 
 # Re-reads an archived page (raw body, url) with the running parser: a record, or None if it no longer parses.
 Reparser = Callable[[bytes, str], "dict[str, Any] | None"]
@@ -118,8 +118,11 @@ def _new_version(db: sqlite_utils.Database, sid: str, lang: str, current: int, c
         if fresh_old is not None:
             old_sha = content_sha256(fresh_old["title"], list(fresh_old["paragraphs"]))
             if old_sha == sha:
-                return insert_version(db, sid, lang, current + 1, record, sha, now, run_id, source, True), True
+                return insert_version(db, sid, lang, next_version_number(db, sid, lang), record, sha, now, run_id,
+                                      source, True), True
             if old_sha != current_sha:
-                insert_version(db, sid, lang, current + 1, fresh_old, old_sha, now, run_id, old_source, True)
-                current += 1
-    return insert_version(db, sid, lang, current + 1, record, sha, now, run_id, source, False), False
+                insert_version(db, sid, lang, next_version_number(db, sid, lang), fresh_old, old_sha, now, run_id,
+                               old_source, True)
+    # (the next number, not current + 1: versions recovered from web-archive captures may follow the current one)
+    return insert_version(db, sid, lang, next_version_number(db, sid, lang), record, sha, now, run_id, source,
+                          False), False

@@ -41,11 +41,11 @@ _DAY = timedelta(days=1)
 LATE_VARIANT = timedelta(hours=1)
 _ISO = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*'"
 # Timestamps written some other way than the store's ISO 8601 (a date alone, another format): their variants are
-# always looked at. The same expressions make the partial indexes of migration 12 (store/migrations.py).
+# always looked at. The same expressions make the partial indexes of migration 16 (store/migrations.py).
 _ODD_VARIANT_TIMES = (f"(last_checked_at NOT GLOB {_ISO} OR first_seen_at NOT GLOB {_ISO}"
                       f" OR last_changed_at NOT GLOB {_ISO})")
 _ODD_PUBLISHED = f"s.published_at NOT GLOB {_ISO}"
-# The variants that may be due by a given time, found through indexes (migration 12) instead of a pass over the
+# The variants that may be due by a given time, found through indexes (migration 16) instead of a pass over the
 # whole archive; the rule itself (due_at) is applied to them in Python. A variant is left out only when it was
 # checked after :checked (the old interval before that time, plus a day for timestamps in other offsets), none
 # of its statement's publication, its last change or its first sight is after :young (the old interval and the

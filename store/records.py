@@ -30,3 +30,4 @@ class Fetch:
     entries: int | None = None         # listing/feed read: how many entries it listed
     entries_new: int | None = None     # listing/feed read: how many the store did not know when the run began
     entries_newest: str | None = None  # listing/feed read: publication time of its newest entry (ISO)
+    via: str | None = None             # past the anti-bot wall: "cookie" (the browser's), "browser" (fetched by it)

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 import sqlite_utils
 
-from store.outcomes import ERROR_OUTCOMES, Outcome, values
+from store.outcomes import ERROR_OUTCOMES, TRANSIENT_OUTCOMES, Outcome, values
 from store.sql import dict_rows, in_list, scalar, transaction
 from store.timestamps import utcnow
 
@@ -95,6 +95,11 @@ def run_counts(db: sqlite_utils.Database, run_id: int) -> dict[str, int]:
                                     (run_id, Outcome.CHALLENGE.value)), 0),
         "robots_skipped": scalar(q("SELECT count(*) FROM fetches WHERE run_id=? AND outcome=?",
                                    (run_id, Outcome.ROBOTS.value)), 0),
+        # Pages the browser got past the anti-bot wall: fetched with its cookie or by it, and answered.
+        "browser_pages": scalar(q("SELECT count(*) FROM fetches WHERE run_id=? AND via IS NOT NULL AND outcome<>?",
+                                  (run_id, Outcome.CHALLENGE.value)), 0),
+        "browser_fetched": scalar(q("SELECT count(*) FROM fetches WHERE run_id=? AND via='browser' AND outcome<>?",
+                                    (run_id, Outcome.CHALLENGE.value)), 0),
     }
 
 
@@ -122,7 +127,7 @@ def last_runs(db: sqlite_utils.Database, limit: int = 10) -> list[dict[str, Any]
     """The newest runs, newest first, with their counts."""
     return dict_rows(db.conn.execute(
         "SELECT id, command, status, started_at, finished_at, pages_fetched, versions_new, edited, deleted,"
-        " restored, errors, challenge_pages, robots_skipped, message FROM runs ORDER BY id DESC LIMIT ?",
+        " restored, errors, challenge_pages, browser_pages, robots_skipped, message FROM runs ORDER BY id DESC LIMIT ?",
         (limit,)))
 
 
@@ -131,3 +136,11 @@ def finished_run_pages(db: sqlite_utils.Database, limit: int = 50) -> list[tuple
     return [(int(c or 0), int(p or 0)) for c, p in db.conn.execute(
         "SELECT challenge_pages, pages_fetched FROM runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT ?",
         (limit,)).fetchall()]
+
+
+def refused_answers(db: sqlite_utils.Database, run_id: int) -> list[tuple[str, int]]:
+    """(outcome, count) of a run's answers that gave no content: errors, refused pages, challenges, newest run."""
+    marks, transient = in_list(values(TRANSIENT_OUTCOMES - {Outcome.ROBOTS}))
+    return [(o, int(n)) for o, n in db.conn.execute(
+        f"SELECT outcome, count(*) FROM fetches WHERE run_id=? AND outcome IN {marks} GROUP BY outcome"
+        " ORDER BY count(*) DESC, outcome", (run_id, *transient)).fetchall()]

@@ -69,17 +69,41 @@ def parser_of(db: sqlite_utils.Database, sid: str, lang: str, version: int) -> s
 
 
 def reported_versions(db: sqlite_utils.Database, sid: str, lang: str) -> list[int]:
-    """The numbers of a variant's versions that are content (not parser re-readings), oldest first."""
+    """The numbers of a variant's versions fetched from the site that are content (not parser re-readings),
+    oldest first. Versions recovered from web-archive captures are dated by their captures, not by their
+    number, and are reported apart (scheduler/detect_captures.py)."""
     return [r[0] for r in db.conn.execute(
-        "SELECT version FROM versions WHERE statement_id=? AND lang=? AND rederived=0 ORDER BY version",
+        "SELECT version FROM versions WHERE statement_id=? AND lang=? AND rederived=0 AND source='live'"
+        " ORDER BY version", (sid, lang)).fetchall()]
+
+
+def live_versions(db: sqlite_utils.Database, sid: str, lang: str) -> list[int]:
+    """The numbers of every version fetched from the site (re-derived ones included), oldest first: the
+    variant's own history, in which each version follows the one before it."""
+    return [r[0] for r in db.conn.execute(
+        "SELECT version FROM versions WHERE statement_id=? AND lang=? AND source='live' ORDER BY version",
         (sid, lang)).fetchall()]
 
 
+def next_version_number(db: sqlite_utils.Database, sid: str, lang: str) -> int:
+    """The number a new version of a variant gets (versions are numbered in the order they were stored)."""
+    row = db.conn.execute("SELECT max(version) FROM versions WHERE statement_id=? AND lang=?", (sid, lang)).fetchone()
+    return int(row[0] or 0) + 1
+
+
+def mark_web_archive(db: sqlite_utils.Database, sid: str, lang: str, version: int, evidence_url: str,
+                     evidence_digest: str | None) -> None:
+    """Say that a version was recovered from a web-archive capture, and which one (its URL and digest)."""
+    db.conn.execute("UPDATE versions SET source='web-archive', evidence_url=?, evidence_digest=?"
+                    " WHERE statement_id=? AND lang=? AND version=?", (evidence_url, evidence_digest, sid, lang, version))
+
+
 def earlier_version_with(db: sqlite_utils.Database, sid: str, lang: str, below: int, sha: str) -> int | None:
-    """The newest version before `below` whose text has this hash (a flip back to an old text), or None."""
+    """The newest version fetched from the site before `below` whose text has this hash (a flip back to an old
+    text), or None."""
     row = db.conn.execute(
-        "SELECT max(version) FROM versions WHERE statement_id=? AND lang=? AND version<? AND content_sha256=?",
-        (sid, lang, below, sha)).fetchone()
+        "SELECT max(version) FROM versions WHERE statement_id=? AND lang=? AND version<? AND content_sha256=?"
+        " AND source='live'", (sid, lang, below, sha)).fetchone()
     return row[0] if row else None
 
 
@@ -92,7 +116,8 @@ def is_late_translation(db: sqlite_utils.Database, sid: str, lang: str) -> bool:
 
 
 def versions_before(db: sqlite_utils.Database, sid: str, lang: str, below: int) -> list[tuple[int, str, str]]:
-    """(version, content hash, parser version) of a variant's versions before `below`, oldest first."""
+    """(version, content hash, parser version) of a variant's versions fetched from the site before `below`,
+    oldest first (a capture's page is archived under the capture's address, not the page's own)."""
     return [(r[0], r[1], r[2]) for r in db.conn.execute(
         "SELECT version, content_sha256, parser_version FROM versions WHERE statement_id=? AND lang=? AND version<?"
-        " ORDER BY version", (sid, lang, below)).fetchall()]
+        " AND source='live' ORDER BY version", (sid, lang, below)).fetchall()]

@@ -110,3 +110,23 @@ def read_only(directory: Path) -> Iterator[Path]:
         pytest.skip(f"cannot make a read-only file system here as root: {exc}")
     finally:
         shutil.rmtree(mount, ignore_errors=True)
+
+
+def live_query(db: "str | Path", sql: str) -> list[tuple[Any, ...]]:
+    """Rows of a query on a database another process is writing ([] while it is locked or not created yet)."""
+    try:
+        return query(db, sql)
+    except sqlite3.OperationalError:
+        return []
+
+
+def wait_for(predicate: Any, timeout: float = 90.0, every: float = 0.2) -> bool:
+    """Poll `predicate` until it is true (True) or `timeout` seconds have passed (False)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(every)
+    return False

@@ -168,3 +168,13 @@ def test_full_disk(command, good_db, tmp_path, mirror):
     # With space again, the next run completes and stores what the failed one could not.
     ok = crawl([*COMMANDS[command], "--db", str(db), "--lang", "en"], base_url=mirror.base_url)
     assert ok.returncode == 0, ok.stderr
+
+
+def test_demo_into_a_place_it_cannot_write(tmp_path):
+    from tests.helpers import read_only
+
+    (tmp_path / "out").mkdir()
+    with read_only(tmp_path / "out") as ro:
+        proc = crawl(["demo", "--dir", str(ro / "demo-output")])
+    assert proc.returncode == 3
+    assert_one_line_error(proc, "cannot write the demo's files")

@@ -2,7 +2,6 @@
 itself when its parent dies, and ends at its time limit as an interrupted run with its own exit status."""
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -12,28 +11,9 @@ import pytest
 
 from fixtures.mirror import MirrorServer
 from store.exit_codes import ExitCode
+from tests.helpers import live_query as rows, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-def rows(db, sql):
-    try:
-        conn = sqlite3.connect(db, timeout=5)
-        try:
-            return conn.execute(sql).fetchall()
-        finally:
-            conn.close()
-    except sqlite3.OperationalError:
-        return []
-
-
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def crawlers_of(db: str) -> list[int]:
@@ -105,6 +85,6 @@ def test_the_time_limit_ends_the_run_as_interrupted_with_its_exit_status(tmp_pat
     proc = start(["run"], db, slow_mirror, "--time-limit", "3s")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == ExitCode.TIME_LIMIT, err
-    assert time.monotonic() - began < 3 + 15 + 10
+    assert time.monotonic() - began < 3 + 15 + 25   # the limit, the grace to finish, a loaded machine
     assert rows(db, "SELECT status, message FROM runs") == [("interrupted", "stopped at the time limit of 3s")]
     assert not crawlers_of(db)

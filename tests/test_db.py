@@ -149,3 +149,35 @@ def test_read_commands_work_on_a_file_the_user_cannot_write(tmp_path, archive_db
             assert proc.returncode == 0, (args, proc.stderr)
             assert proc.stdout.strip(), args
     assert path.read_bytes() == before
+
+
+def _damage_an_index_page(path: Path) -> None:
+    """Overwrite the root page of an index with garbage (the file keeps its size)."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name='changes_detected'").fetchone()
+    conn.close()
+    with open(path, "r+b") as fh:
+        fh.seek((root - 1) * page_size)
+        fh.write(bytes(range(256)) * (page_size // 256))
+
+
+@pytest.mark.slow
+def test_a_damaged_database_is_one_line_exit_3_and_never_written(tmp_path, archive_db):
+    import subprocess
+    import sys
+
+    from tests.helpers import copy_archive
+
+    path = copy_archive(archive_db, tmp_path / "damaged")
+    _damage_an_index_page(path)
+    before = path.read_bytes()
+    for args in (["run", "--base-url", "http://127.0.0.1:9", "--delay", "0"], ["status"], ["changes"],
+                 ["diff", "1974990"], ["export"], ["watch", "--once", "--base-url", "http://127.0.0.1:9"]):
+        proc = subprocess.run([sys.executable, "-m", "scheduler.cli", *args, "--db", str(path)],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 3, (args, proc.stdout, proc.stderr)
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and "damaged" in lines[0] and "Traceback" not in proc.stderr, (args, proc.stderr)
+    assert path.read_bytes() == before

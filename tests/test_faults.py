@@ -203,6 +203,11 @@ def test_fault_is_survived_counted_and_recovered(results, name):
     assert status.returncode == 0, status.stderr
     line = next(l for l in status.stdout.splitlines() if l.split()[:1] == ["2"])
     assert str(counts["errors"]) in line.split() and str(counts["challenge_pages"]) in line.split()
+    # ... and by name: `crawl status` says what the refused or failed answers of the last run were.
+    named = {OUTCOME[mode] for path, (mode, _) in faults.items() if OUTCOME[mode] and path in (KNOWN, NEW)}
+    if named:
+        refused = next(l for l in status.stdout.splitlines() if "answers that were not content" in l)
+        assert all(f"{outcome} " in refused for outcome in named), (named, refused)
     # A listing or feed that failed is shown as failing (step 5 shows it is asked again on the next run).
     for path in (LISTING, FEED):
         if path not in faults:

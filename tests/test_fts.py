@@ -109,7 +109,7 @@ def test_schema_1_database_is_upgraded_with_its_data(tmp_path):
 
 
 def test_coverage_is_kept_by_its_counts_through_every_change(db):
-    """coverage reads coverage_counts (migration 13): the same rows as counting every variant, after new
+    """coverage reads coverage_counts (migration 17): the same rows as counting every variant, after new
     statements and translations, deletions and restorations, and a publication date moved to another month."""
     from store.variants import set_status
 

@@ -253,3 +253,27 @@ def test_ministry_header_is_never_the_title(text, expected):
     from crawler.parsers.g1_article import is_ministry_name
 
     assert is_ministry_name(text) is expected
+
+
+@pytest.mark.parametrize("line,expected", [
+    # the time after the date, glued to it in the same span (the portal's usual line)
+    ('<span class="article-date"><span>3 February 2020<i>14:15</i></span></span>', "2020-02-03T14:15:00+03:00"),
+    # the time before the date (older pages): "<i>09:40</i> <span>10 December 2009</span>"
+    ('<i>09:40</i> <span>10 December 2009</span>', "2009-12-10T09:40:00+03:00"),
+    ('<span><span><i>09:40</i></span> <span>10 December 2009</span></span>', "2009-12-10T09:40:00+03:00"),
+    # glued to the date with no space, a document number after it
+    ('<i>09:40</i><span>10 December 2009</span><b class="doc-number">2345-10-12-2009</b>', "2009-12-10T09:40:00+03:00"),
+    ('<i>18:05</i> <span>9 декабря 2009 г.</span>', "2009-12-09T18:05:00+03:00"),
+    # summer 2010 was +04:00, whichever side the time is on
+    ('<i>11:00</i> <span>1 July 2010</span>', "2010-07-01T11:00:00+04:00"),
+    # two different times: the date alone, nothing guessed
+    ('<i>09:40</i> <span>10 December 2009</span> <i>10:15</i>', "2009-12-10T00:00:00+03:00"),
+])
+def test_status_line_is_read_whole(line, expected):
+    html = page(3929435, "en")
+    old = html[html.index('<div class="article-status-line">'):]
+    old = old[:old.index("</div>") + len("</div>")]
+    rec = parse_article(html.replace(old, f'<div class="article-status-line">{line}</div>'),
+                        article_url(3929435, "en"))
+    assert rec["published_at"] == expected
+    assert rec["title"] == ASEAN_TITLES["en"]   # the line never leaks into the text

@@ -93,3 +93,30 @@ def test_challenge_and_empty():
     assert parse_listing(html, url) == []
     q = parse_qs(urlsplit(url).query)
     assert q[f"_101_INSTANCE_{INST}_cur"] == ["5"]
+
+
+OLDER_LISTING = """<html><body><div class="page-content">
+<div class="portlet-column portlet-column-first"><div class="portlet-body">
+<ul class="anons-list news-anons-list">
+ <li><div class="anons-status-line"><i>09:40</i> <span>10 December 2009</span></div>
+   <h3 class="anons-title"><a href="/en/foreign_policy/news/-/asset_publisher/cKNonkJE02Bw/content/id/260001">First</a></h3>
+   <div class="anons-text">Following <a href="/en/foreign_policy/news/-/asset_publisher/cKNonkJE02Bw/content/id/100">an older one</a>.</div></li>
+ <li><div class="anons-status-line"><i>18:05</i> <span>9 декабря 2009 г.</span> <b class="doc-number">2300-09-12-2009</b></div>
+   <a class="anons-title" href="https://www.mid.ru/ru/foreign_policy/news/-/asset_publisher/cKNonkJE02Bw/content/id/260000">Второе</a></li>
+</ul></div></div>
+<div class="portlet-column portlet-column-last">
+ <a href="/en/foreign_policy/news/-/asset_publisher/cKNonkJE02Bw/content/id/999">a sidebar link</a></div>
+</div></body></html>"""
+
+
+def test_older_listing_markup_anons_list():
+    url = "https://archive.mid.ru/en/foreign_policy/news"
+    entries = parse_listing(OLDER_LISTING, url)
+    # one entry per li (its title link, not the link in its summary), nothing from the sidebar
+    assert [(e["source_id"], e["title"], e["published_at"]) for e in entries] == [
+        (260001, "First", "2009-12-10T09:40:00+03:00"),
+        (260000, "Второе", "2009-12-09T18:05:00+03:00"),
+    ]
+    # www.mid.ru (the portal's host before 2021) is moved to the listing's host
+    assert entries[1]["url"].startswith("https://archive.mid.ru/ru/foreign_policy/news/-/asset_publisher/")
+    assert parse_page(OLDER_LISTING, url) == entries

@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 
 from store.db import MIGRATIONS, _split_sql, open_db
+from store.migrations_scale import TEXT_STORED_ONCE
 from store.pages import record_page
 from store.paragraphs import join_body
 from store.texts import PARAGRAPH_SOURCE, layout_of, paragraphs_of
 from store.versions import load_version
 from tests.helpers import ok_fetch, record
 
+BEFORE = MIGRATIONS.index(TEXT_STORED_ONCE)   # the number of migrations before it
 CASES = [
     [],
     [{"speaker": None, "text": "Один абзац."}],
@@ -53,12 +55,13 @@ def test_versions_without_a_layout_keep_their_paragraphs(tmp_path):
     assert load_version(db, "mid.ru:1975319", "ru", 1)["body"] == "Другое тело."
 
 
-def _schema9(path: Path, rows: list[tuple[str, list]]) -> None:
+def _before_texts(path: Path, rows: list[tuple[str, list]]) -> None:
+    """A database of the schema just before the text was stored once, holding these (body, paragraphs)."""
     conn = sqlite3.connect(path)
-    for migration in MIGRATIONS[:9]:
+    for migration in MIGRATIONS[:BEFORE]:
         for statement in _split_sql(migration):
             conn.execute(statement)
-    conn.execute("PRAGMA user_version = 9")
+    conn.execute(f"PRAGMA user_version = {BEFORE}")
     conn.execute("INSERT INTO statements (id, site, source_id, first_seen_at, last_seen_at) VALUES"
                  " ('mid.ru:1', 'mid.ru', 1, 'x', 'x')")
     conn.execute("INSERT INTO variants (statement_id, lang, url, first_seen_at) VALUES ('mid.ru:1', 'ru', 'u', 'x')")
@@ -74,7 +77,7 @@ def test_the_migration_writes_the_layout_python_would_and_keeps_what_it_cannot(t
     odd = [("b", [{"speaker": None, "text": "a"}]), ("a", [{"text": "a"}]), ("a", [{"speaker": "", "text": "a"}]),
            ("a", [{"speaker": None, "text": "a", "x": 1}]), ("Текст", [])]
     rows = [(join_body(p), p) for p in CASES] + odd
-    _schema9(tmp_path / "old.db", rows)
+    _before_texts(tmp_path / "old.db", rows)
     db = open_db(tmp_path / "old.db")
     got = db.conn.execute(f"SELECT v.version, v.layout, {PARAGRAPH_SOURCE} FROM versions v ORDER BY v.version").fetchall()
     for (version, layout, body, layout_again, kept), (old_body, paragraphs) in zip(got, rows):

@@ -1,7 +1,6 @@
 """`crawl watch` end to end: cycles against the fixture server, a state switch between cycles, SIGTERM, the lock."""
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -9,29 +8,10 @@ import time
 import pytest
 
 from fixtures.mirror import MirrorServer
+from tests.helpers import live_query as query, wait_for
 from store.exit_codes import ExitCode
 
 pytestmark = pytest.mark.slow  # `crawl watch` subprocesses against the mirror.
-
-
-def query(db, sql):
-    try:
-        conn = sqlite3.connect(db, timeout=5)
-        try:
-            return conn.execute(sql).fetchall()
-        finally:
-            conn.close()
-    except sqlite3.OperationalError:
-        return []
-
-
-def wait_for(predicate, timeout=90.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.3)
-    return False
 
 
 def test_watch_cycles_pick_up_changes_and_stop_cleanly(tmp_path):

@@ -12,7 +12,9 @@ Markup (reference ``mid-ru-site.md`` §5.2)::
 the portal's hosts moved to the listing's host (mirror crawls stay on the mirror);
 ``published_at`` comes from a status line / date element inside the item when there is one
 (Moscow offset of that day), else None. Links are taken from ``a.anons-title`` inside
-``section.news-articles`` (by class token); without that block, from any ``a.anons-title``, and
+``section.news-articles`` (by class token); without that block, from the older markup
+``ul.anons-list.news-anons-list`` (each ``li`` one entry: its ``a.anons-title``, or the first article
+link in it, the title then sitting in a ``.anons-title`` heading), then from any ``a.anons-title``, and
 failing that from any link to ``…/-/asset_publisher/…/content/id/<n>`` in the main column that
 is not a translation link (no ``languageId`` parameter). Duplicate ids keep the first entry.
 The anti-bot page raises ``ChallengePage``; a page with no entries gives ``[]``.
@@ -39,7 +41,7 @@ from .g1_urls import absolute, split_g1_url
 
 __all__ = ["LISTING_PARSER_VERSION", "parse_listing", "parse_pager", "has_g1_listing"]
 
-LISTING_PARSER_VERSION = "g1-listing/1"
+LISTING_PARSER_VERSION = "g1-listing/2"
 
 _CUR_PARAM = re.compile(r"_cur$")
 
@@ -76,6 +78,26 @@ def _item_date(item: Tag) -> str | None:
     return None
 
 
+def _is_article_link(a: Tag) -> bool:
+    href = str(a.get("href") or "")
+    return "/content/id/" in href and "languageId=" not in href
+
+
+def _older_list_links(soup: BeautifulSoup) -> list[Tag]:
+    """The older listing markup, ``ul.anons-list.news-anons-list``: one item per ``li``, its title link
+    ``a.anons-title`` or the first article link inside the item (the title sits in ``.anons-title``)."""
+    links: list[Tag] = []
+    for block in soup.find_all("ul"):
+        if not {"anons-list", "news-anons-list"} & set(_classes(block)):
+            continue
+        for li in block.find_all("li"):
+            candidates = [a for a in li.find_all("a", href=True) if _is_article_link(a)]
+            titled = [a for a in candidates if "anons-title" in _classes(a)
+                      or any("anons-title" in _classes(p) for p in a.parents if p is not li and isinstance(p, Tag))]
+            links.extend((titled or candidates)[:1])
+    return links
+
+
 def _links(soup: BeautifulSoup) -> list[Tag]:
     blocks = [t for t in soup.find_all(["section", "div"])
               if "news-articles" in _classes(t)]
@@ -84,12 +106,14 @@ def _links(soup: BeautifulSoup) -> list[Tag]:
         links.extend(block.find_all("a", class_="anons-title", href=True))
     if links:
         return links
+    links = _older_list_links(soup)
+    if links:
+        return links
     links = [a for a in soup.find_all("a", class_="anons-title", href=True)]
     if links:
         return links
     col = soup.find(lambda t: t.name == "div" and "portlet-column-first" in _classes(t)) or soup
-    return [a for a in col.find_all("a", href=True)
-            if "/content/id/" in str(a["href"]) and "languageId=" not in str(a["href"])]
+    return [a for a in col.find_all("a", href=True) if _is_article_link(a)]
 
 
 def parse_listing(html: str | bytes, url: str) -> list[dict]:

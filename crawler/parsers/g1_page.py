@@ -2,16 +2,16 @@
 
 ``is_g1_page`` tells the portal's pages from the current site's; ``is_ministry_name`` spots the
 ministry's own name (the page header's ``h1``); ``status_date`` reads a status line
-(``.article-status-line``/``.anons-status-line`` or a listing item's line): date text with the
-time in a nested ``i`` ("3 February 2020<i>14:15</i>", rendered glued as "3 February 202014:15"),
-month names in ru/en/de/fr/es or numeric dates (``crawler.dates``), with the offset Moscow had on
+(``.article-status-line``/``.anons-status-line`` or a listing item's line) as a whole: date text with the
+time in a nested ``i`` after it ("3 February 2020<i>14:15</i>", rendered glued as "3 February 202014:15")
+or before it (``<i>09:40</i> <span>10 December 2009</span>``), month names in ru/en/de/fr/es or numeric dates (``crawler.dates``), with the offset Moscow had on
 that day.
 """
 from __future__ import annotations
 
 import re
 
-from bs4.element import NavigableString, Tag
+from bs4.element import Comment, NavigableString, Tag
 
 from crawler.dates import parse_display_date_historic
 from crawler.text import element_text, normalize_text
@@ -43,6 +43,7 @@ _G1_MARKERS = re.compile(
     r"portlet-column|article-status-line|anons-status-line|/-/asset_publisher/|_101_INSTANCE_"
     r"|dxl-par|page-block news-articles|class=\"paginates", re.IGNORECASE)
 DOC_NUMBER = re.compile(r"\b\d{1,6}-\d{2}-\d{2}-\d{4}\b")
+_TIME = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])")
 _DATE_IN_TEXT = re.compile(
     r"(\d{1,2}[./]\d{1,2}[./]\d{4}|\d{1,2}\.?\s*(?:de\s+)?[^\W\d_]+\.?\s*(?:de\s+)?\d{4})"
     r"\s*(?:г\.|года)?\s*,?\s*(\d{1,2}:\d{2})?")
@@ -82,12 +83,23 @@ def _own_text(el: Tag, skip: Tag) -> str:
     return normalize_text("".join(parts))
 
 
+def _whole_line(el: Tag) -> tuple[str, str | None]:
+    """(date text, time text) of a whole status line: each text node a word of its own (the portal glues the
+    date and the ``i`` holding the time), the document number left out, the time wherever it stands. The date
+    alone when the line shows two different times (nothing is guessed)."""
+    pieces = [normalize_text(str(n)) for n in el.descendants
+              if isinstance(n, NavigableString) and not isinstance(n, Comment)]
+    text = DOC_NUMBER.sub(" ", " ".join(p for p in pieces if p))
+    times = set(_TIME.findall(text))
+    return normalize_text(_TIME.sub(" ", text)), (times.pop() if len(times) == 1 else None)
+
+
 def status_date(el: Tag | None) -> str | None:
     """Publication time from a G1 status line (``.article-status-line``/``.anons-status-line``
     or a listing item's line): ISO 8601 with the Moscow offset of that day, or None."""
     if el is None:
         return None
-    tries: list[tuple[str, str | None]] = []
+    tries: list[tuple[str, str | None]] = [_whole_line(el)]
     for i in el.find_all("i"):
         time_text = element_text(i)
         parent = i.parent if isinstance(i.parent, Tag) else el

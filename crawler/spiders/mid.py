@@ -18,6 +18,7 @@ from crawler.outcomes import GONE_STATUSES, REDIRECT_STATUSES, outcome_of_failur
 from crawler.parsers import ChallengePage, ParseError, is_challenge, parse_article, parse_feed, parse_listing
 from crawler.parsers.integrity import Rejection, check_page
 from crawler.urls import article_id, is_bot_check, is_index_page, path_query, rebase, same_host, with_lang
+from crawler.wall import wall_changed_since
 from store.ids import site_of, source_id_of
 from store.outcomes import Outcome
 from store.records import Fetch
@@ -306,10 +307,11 @@ class MidSpider(scrapy.Spider):
                                         lambda url: (self.source_id_of(url), lang) not in self.known))
 
     def _challenge(self, response: Response, why: str | None = None) -> Iterator[Any]:
-        """The anti-bot page: count it, try again at the back of the queue, never parse it."""
+        """The anti-bot page: count it, try again at the back of the queue (once more when the way through the
+        wall changed since it was asked: crawler/wall.py), never parse it."""
         yield FetchItem(self._fetch(response, Outcome.CHALLENGE, error=why))
         tries = response.meta.get("challenge_tries", 0)
-        if tries < CHALLENGE_RETRIES:
+        if tries < CHALLENGE_RETRIES or wall_changed_since(self, response.meta):
             yield _again(response, priority=-10, challenge_tries=tries + 1)
 
     def _fetch(self, response: Response, outcome: Outcome, *, error: str | None = None,

@@ -48,6 +48,20 @@ def _marks(al: Alignment, findings: Sequence[Finding]) -> dict[int, tuple[str, l
     return out
 
 
+def aligned_rows(al: Alignment, findings: Sequence[Finding]) -> list[dict[str, Any]]:
+    """The alignment as rows for a page template: state (divergent, uncertain, ignored, ok), notes, where each
+    side is (¶ labels), confidence, moved, and each side's paragraphs as (speaker, text) pairs (raw page text)."""
+    marks = _marks(al, findings)
+    rows = []
+    for k, lk in enumerate(al.links):
+        state, notes = marks[k]
+        rows.append({"state": state, "notes": notes, "where_a": _label(lk.a), "where_b": _label(lk.b),
+                     "confidence": lk.confidence, "moved": lk.moved,
+                     "a": [(al.paras_a[i].speaker, al.paras_a[i].text) for i in lk.a],
+                     "b": [(al.paras_b[j].speaker, al.paras_b[j].text) for j in lk.b]})
+    return rows
+
+
 def _para_text(paras: Sequence[Any], idx: Sequence[int]) -> str:
     parts = []
     for i in idx:

@@ -1,0 +1,61 @@
+"""Search snippets: where in a text the reader's words are, cut out and marked (escaped first, then <mark>).
+
+Done here rather than by FTS5's snippet(), which tokenises every whole body it is given: for a page of long
+briefings that cost more than the search. Matching follows the index's rules closely (any case, words from
+their beginning when they are prefixes); a match the index found through folded Latin accents may go
+unmarked, and the snippet is then the text's beginning.
+"""
+from __future__ import annotations
+
+import html
+import re
+from typing import Sequence
+
+from markupsafe import Markup
+
+from scheduler.diff.terminal import safe_terminal
+
+Terms = Sequence[tuple[tuple[str, ...], bool]]
+
+
+def pattern(terms: Terms) -> re.Pattern[str] | None:
+    """One regular expression matching any word of the terms (a prefix also matches the words it begins)."""
+    parts = []
+    for words, prefix in terms:
+        for k, word in enumerate(words):
+            tail = r"\w*" if prefix and k == len(words) - 1 else r"(?!\w)"
+            parts.append(r"(?<!\w)" + re.escape(word) + tail)
+    return re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+
+def _marked(text: str, pat: re.Pattern[str] | None) -> str:
+    if pat is None:
+        return html.escape(text)
+    out, last = [], 0
+    for m in pat.finditer(text):
+        out.append(html.escape(text[last:m.start()]))
+        out.append(f"<mark>{html.escape(m.group())}</mark>")
+        last = m.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def highlight(text: str | None, pat: re.Pattern[str] | None) -> Markup:
+    """The whole (short) text with every match marked."""
+    return Markup(_marked(safe_terminal(text or "").replace("\n", " "), pat))
+
+
+def snippet(text: str | None, pat: re.Pattern[str] | None, width: int = 260) -> Markup:
+    """About ``width`` characters around the first match, the matches marked, cut at spaces."""
+    clean = re.sub(r"\s+", " ", safe_terminal(text or ""))
+    m = pat.search(clean) if pat else None
+    start = 0 if m is None else max(0, m.start() - width // 3)
+    if start:
+        space = clean.find(" ", start)
+        start = space + 1 if 0 <= space < (m.start() if m else start) else start
+    end = min(len(clean), start + width)
+    if end < len(clean):
+        space = clean.rfind(" ", start, end)
+        end = space if space > start else end
+    piece = _marked(clean[start:end], pat)
+    return Markup(("… " if start else "") + piece + (" …" if end < len(clean) else ""))
