@@ -61,7 +61,7 @@ DIVERGENCE_SCHEDULE = """
 RECHECK_INDEXES = """
     CREATE INDEX variants_checked ON variants(last_checked_at);
     CREATE INDEX variants_changed ON variants(last_changed_at) WHERE last_changed_at IS NOT NULL;
-    CREATE INDEX variants_first_seen ON variants(first_seen_at);
+    CREATE INDEX variants_by_first_seen ON variants(first_seen_at);
     CREATE INDEX variants_gone ON variants(statement_id) WHERE last_outcome = 'gone' AND status = 'active';
     CREATE INDEX variants_confirming ON variants(statement_id) WHERE confirm_after IS NOT NULL;
     CREATE INDEX variants_odd_times ON variants(statement_id) WHERE (last_checked_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*'
