@@ -44,7 +44,7 @@ _ISO = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*'"
 # always looked at. The same expressions make the partial indexes of migration 16 (store/migrations.py).
 _ODD_VARIANT_TIMES = (f"(last_checked_at NOT GLOB {_ISO} OR first_seen_at NOT GLOB {_ISO}"
                       f" OR last_changed_at NOT GLOB {_ISO})")
-_ODD_PUBLISHED = f"s.published_at NOT GLOB {_ISO}"
+_ODD_PUBLISHED = f"published_at NOT GLOB {_ISO}"
 # The variants that may be due by a given time, found through indexes (migration 16) instead of a pass over the
 # whole archive; the rule itself (due_at) is applied to them in Python. A variant is left out only when it was
 # checked after :checked (the old interval before that time, plus a day for timestamps in other offsets), none
@@ -62,7 +62,8 @@ _MAY_BE_DUE = f"""
    UNION SELECT rowid FROM variants WHERE last_outcome = 'gone' AND status = 'active'
    UNION SELECT rowid FROM variants WHERE confirm_after IS NOT NULL
    UNION SELECT rowid FROM variants WHERE {_ODD_VARIANT_TIMES}
-   UNION SELECT v.rowid FROM statements s JOIN variants v ON v.statement_id = s.id WHERE {_ODD_PUBLISHED}
+   UNION SELECT rowid FROM variants WHERE statement_id IN
+         (SELECT id FROM statements INDEXED BY statements_odd_published WHERE {_ODD_PUBLISHED})
  )"""
 
 

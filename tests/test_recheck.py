@@ -173,3 +173,15 @@ def test_the_indexed_selection_finds_exactly_what_the_rule_makes_due(tmp_path):
                 expected.add(sid)
         got = {r["statement_id"] for r in variants_to_recheck(store, "due", now=when, policy=policy)}
         assert got == expected and 50 < len(expected) < 1400
+
+
+def test_the_selection_reads_indexes_not_the_archive(db):
+    """No branch of the selection walks every variant or statement: only index ranges and partial indexes."""
+    from store.recheck import _MAY_BE_DUE
+
+    sql = _MAY_BE_DUE + " SELECT v.rowid FROM variants v WHERE v.rowid IN maybe"
+    plan = [row[3] for row in db.conn.execute("EXPLAIN QUERY PLAN " + sql, {"checked": "x", "young": "y"})]
+    scans = [step for step in plan if step.startswith("SCAN") and step != "SCAN maybe"]
+    assert scans and all(any(f"INDEX {name}" in step for name in ("variants_gone", "variants_confirming",
+                                                                  "variants_odd_times", "statements_odd_published"))
+                         for step in scans), plan
