@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast install clean golden bench bench-quick
+.PHONY: demo test test-fast install clean golden bench bench-quick bench-scale
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -41,6 +41,10 @@ bench: $(STAMP) $(BENCH_VENV)/.installed
 
 bench-quick: $(STAMP) $(BENCH_VENV)/.installed
 	$(BIN)/python -m bench.run --statements 300 --big-edits 200 --s6-statements 100 --sim-days 7 --sim-archive 10000 --s1-repeats 1 --label quick
+
+# Archive scale (issue 17): stores of 15,000 and 150,000 statements built through the store's API, ~1 hour.
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -573,6 +573,13 @@ def _rows_6(r: Rows, x: dict) -> None:
         u = x["urlwatch"]
         r.add("6 urlwatch: time s / requests", f"{u['wall_s']:.1f} / {u['requests']}")
         r.add("6 urlwatch: jobs reported changed / made", f"{u['edits_detected']} / {x['edited_variants']}")
+        if mw.get("cpu_s") and u.get("cpu_s"):
+            r.add("6 CPU s: ministry-watch / urlwatch (same run)", f"{mw['cpu_s']:.1f} / {u['cpu_s']:.1f}",
+                  "ministry-watch <= urlwatch", mw["cpu_s"] <= u["cpu_s"])
+        articles = sum(n for k, n in mw.get("breakdown", {}).items() if k.startswith("article"))
+        r.add("6 article requests: ministry-watch (+ discovery) / urlwatch",
+              f"{articles} (+{mw['requests'] - articles}) / {u['requests']}", "<= urlwatch's",
+              articles <= u["requests"])
     else:
         r.add("6 urlwatch", x.get("urlwatch"))
 

@@ -33,6 +33,8 @@ def run_crawl(request: CrawlRequest) -> ExitCode:
     from crawler.spiders.archive import ArchiveSpider
     from crawler.spiders.mid import MidSpider
     from store.db import StoreError, open_db
+    from store.timestamps import utcnow
+    from store.variants import KnownVariants
 
     try:
         store = open_db(request.db, create=False)
@@ -41,7 +43,10 @@ def run_crawl(request: CrawlRequest) -> ExitCode:
         return ExitCode.FATAL
     try:
         plan = _plan(store, request)
-    except sqlite3.OperationalError as exc:
+        # What the store had when the crawl began, looked up one variant at a time while it runs.
+        reader = open_db(request.db, readonly=True)
+        plan["known"] = KnownVariants(reader, request.site, before=utcnow())
+    except (sqlite3.OperationalError, StoreError) as exc:
         print(store_error_message(request.db, exc), file=sys.stderr)
         return ExitCode.FATAL
     finally:
@@ -83,7 +88,6 @@ def _plan(store: object, request: CrawlRequest) -> dict[str, object]:
     from crawler.items import Recheck
     from store.discovery import index_pages_not_due, parse_discovery_policy
     from store.recheck import RecheckPolicy, parse_policy, variants_to_recheck
-    from store.variants import known_variants
 
     policy = parse_policy(request.policy) if request.policy else RecheckPolicy()
     rechecks = [Recheck(**row) for row in variants_to_recheck(
@@ -93,8 +97,7 @@ def _plan(store: object, request: CrawlRequest) -> dict[str, object]:
         index, count = request.shard
         rechecks = [r for r in rechecks if r.statement_id.rpartition(":")[2].isdigit()
                     and int(r.statement_id.rpartition(":")[2]) % count == index]
-    return {"rechecks": rechecks, "known": known_variants(store, request.site),
-            "skip_index": index_pages_not_due(store, policy=parse_discovery_policy(request.discovery))}
+    return {"rechecks": rechecks, "skip_index": index_pages_not_due(store, policy=parse_discovery_policy(request.discovery))}
 
 
 def _stop_with_parent(parent_pid: int, grace: float = 15.0) -> None:

@@ -21,11 +21,10 @@ def _due_lines(db: sqlite_utils.Database) -> list[str]:
     """How many re-checks are due now and soon, under the default policy."""
     from datetime import datetime, timedelta, timezone
 
-    from store.recheck import variants_to_recheck
+    from store.recheck import due_counts
 
-    now = datetime.now(timezone.utc)
-    counts = [len(variants_to_recheck(db, "due", now=now + ahead))
-              for ahead in (timedelta(0), timedelta(hours=1), timedelta(days=1), timedelta(days=7))]
+    counts = due_counts(db, [timedelta(0), timedelta(hours=1), timedelta(days=1), timedelta(days=7)],
+                        now=datetime.now(timezone.utc))
     if not any(counts):
         return []
     now_n, hour, day, week = counts

@@ -11,7 +11,8 @@ from typing import Any, Iterable, Mapping
 
 import sqlite_utils
 
-from store.sql import column, dict_row, dict_rows, in_list
+from store.sql import chunks, column, dict_row, dict_rows, in_list
+from store.texts import PARAGRAPH_SOURCE, paragraphs_of
 
 # `changes.key` of the news about a divergence, by change kind: emitted once each (see record_changes).
 CHANGE_KEY_PREFIX = {"divergence": "divergence:", "divergence_resolved": "divergence-resolved:"}
@@ -49,11 +50,11 @@ def active_histories(db: sqlite_utils.Database,
         if status != "active":
             continue
         rows = conn.execute(
-            "SELECT version, title, paragraphs, captured_at, run_id, rederived FROM versions"
-            " WHERE statement_id=? AND lang=? AND source='live' ORDER BY version", (statement_id, lang)).fetchall()
+            f"SELECT v.version, v.title, v.captured_at, v.run_id, v.rederived, {PARAGRAPH_SOURCE} FROM versions v"
+            " WHERE v.statement_id=? AND v.lang=? AND v.source='live' ORDER BY v.version", (statement_id, lang)).fetchall()
         if rows:
-            histories[lang] = [{"version": r[0], "title": r[1], "paragraphs": json.loads(r[2]), "captured_at": r[3],
-                                "run_id": r[4], "rederived": r[5]} for r in rows]
+            histories[lang] = [{"version": r[0], "title": r[1], "paragraphs": paragraphs_of(*r[5:]), "captured_at": r[2],
+                                "run_id": r[3], "rederived": r[4]} for r in rows]
     return histories, [lang for lang, _ in langs]
 
 
@@ -106,30 +107,30 @@ def all_statement_ids(db: sqlite_utils.Database) -> set[str]:
     return set(column(db.conn.execute("SELECT id FROM statements")))
 
 
-def statements_versioned_in_run(db: sqlite_utils.Database, run_id: int) -> set[str]:
-    """Statements with a new version from this run."""
-    return set(column(db.conn.execute("SELECT DISTINCT statement_id FROM versions WHERE run_id=?", (run_id,))))
+def statements_due(db: sqlite_utils.Database, now: str) -> dict[str, int]:
+    """Statements to evaluate again: changed since their last evaluation (a new version, a variant deleted or
+    restored), or with a delay running out by ``now`` (UTC, as the schedule is written); id -> change mark."""
+    return {r[0]: r[1] for r in db.conn.execute(
+        "SELECT id, divergence_stale FROM statements WHERE divergence_stale > 0"
+        " UNION SELECT id, divergence_stale FROM statements WHERE divergence_due_at <= ?", (now,)).fetchall()}
 
 
-def statements_with_open_divergences(db: sqlite_utils.Database) -> set[str]:
-    return set(column(db.conn.execute("SELECT DISTINCT statement_id FROM divergences WHERE resolved_at IS NULL")))
+def change_marks(db: sqlite_utils.Database, statement_ids: Iterable[str]) -> dict[str, int]:
+    """The change mark of each statement (see statements_due), read before it is evaluated."""
+    ids = list(statement_ids)
+    out: dict[str, int] = {}
+    for part in chunks(ids):
+        marks, params = in_list(part)
+        out.update(db.conn.execute(f"SELECT id, divergence_stale FROM statements WHERE id IN {marks}", params).fetchall())
+    return out
 
 
-def statements_edited_since(db: sqlite_utils.Database, since: str) -> set[str]:
-    """Statements with another language and an edit (a crawled version after the first) captured since ``since``."""
-    return set(column(db.conn.execute(
-        "SELECT DISTINCT x.statement_id FROM versions x WHERE x.version > 1 AND x.rederived = 0 AND x.captured_at >= ?"
-        " AND x.source = 'live'"
-        " AND EXISTS (SELECT 1 FROM variants y WHERE y.statement_id = x.statement_id AND y.lang <> x.lang)",
-        (since,))))
-
-
-def single_language_statements(db: sqlite_utils.Database, kinds: Iterable[str]) -> set[str]:
-    """Statements of these kinds archived in one language only."""
-    marks, params = in_list(kinds)
-    return set(column(db.conn.execute(
-        f"SELECT s.id FROM statements s WHERE s.kind IN {marks}"
-        " AND (SELECT count(*) FROM variants v WHERE v.statement_id = s.id) = 1", params)))
+def schedule_statement(db: sqlite_utils.Database, statement_id: str, due_at: str | None, mark: int) -> None:
+    """A statement evaluated: look at it again at ``due_at`` (UTC; None: only when it changes). A change made
+    while it was evaluated (the mark moved on) keeps it due."""
+    db.conn.execute("UPDATE statements SET divergence_due_at=?,"
+                    " divergence_stale=CASE WHEN divergence_stale=? THEN 0 ELSE divergence_stale END WHERE id=?",
+                    (due_at, mark, statement_id))
 
 
 # --------------------------------------------------------------------------------------------
@@ -192,12 +193,12 @@ def list_divergences(db: sqlite_utils.Database, *, include_resolved: bool = Fals
 def current_text(db: sqlite_utils.Database, statement_id: str, lang: str) -> dict[str, Any] | None:
     """{"version", "title", "paragraphs"} of a variant's current version, or None when there is no such variant."""
     row = db.conn.execute(
-        "SELECT v.version, v.title, v.paragraphs FROM variants va JOIN versions v ON v.statement_id=va.statement_id"
+        f"SELECT v.version, v.title, {PARAGRAPH_SOURCE} FROM variants va JOIN versions v ON v.statement_id=va.statement_id"
         " AND v.lang=va.lang AND v.version=va.current_version WHERE va.statement_id=? AND va.lang=?",
         (statement_id, lang)).fetchone()
     if row is None:
         return None
-    return {"version": row[0], "title": row[1], "paragraphs": json.loads(row[2])}
+    return {"version": row[0], "title": row[1], "paragraphs": paragraphs_of(*row[2:])}
 
 
 def open_divergences_of_pair(db: sqlite_utils.Database, statement_id: str, lang_a: str,

@@ -9,6 +9,8 @@ from typing import Any, Iterator, TextIO
 
 import sqlite_utils
 
+from store.texts import paragraphs_of
+
 # Columns of one exported variant (current text), in order.
 VARIANT_FIELDS = [
     "statement_id", "site", "source_id", "lang", "url", "kind", "section", "published_at", "document_number",
@@ -24,14 +26,16 @@ VERSION_FIELDS = ["version", "title", "body", "paragraphs", "content_sha256", "c
 _VARIANTS_SQL = """
 SELECT va.statement_id, s.site, s.source_id, va.lang, va.url, s.kind, s.section, s.published_at, s.document_number,
        s.status, va.status, va.first_seen_at, va.last_changed_at,
-       v.version, v.title, v.body, v.paragraphs, v.content_sha256, v.captured_at, v.parser_version,
-       v.payload_digest, v.warc_file, v.warc_offset
+       v.version, v.title, v.body, v.layout, v.content_sha256, v.captured_at, v.parser_version,
+       v.payload_digest, v.warc_file, v.warc_offset, {kept}
 FROM variants va
 JOIN statements s ON s.id = va.statement_id
 JOIN versions v ON v.statement_id = va.statement_id AND v.lang = va.lang AND v.version = va.current_version
 WHERE {where}
 ORDER BY s.published_at, s.source_id, va.lang
 """
+# The paragraphs are stored as a layout over the body, or kept as JSON (store/texts.py): selected after the fields.
+_KEPT = "(SELECT p.paragraphs FROM version_paragraphs p WHERE p.version_id = v.id)"
 
 
 # Characters a JSON text may carry raw but a terminal or viewer would act on: DEL and the C1 controls (U+009B
@@ -86,18 +90,19 @@ def iter_variants(db: sqlite_utils.Database, since: str | None = None, with_vers
     if langs:
         where.append(f"va.lang IN ({','.join('?' * len(langs))})")
         params += langs
-    cur = db.conn.execute(_VARIANTS_SQL.format(where=" AND ".join(where)), params)
+    cur = db.conn.execute(_VARIANTS_SQL.format(where=" AND ".join(where), kept=_KEPT), params)
+    version_columns = ", ".join("v.layout" if f == "paragraphs" else f"v.{f}" for f in VERSION_FIELDS)
     for row in cur.fetchall():
         item = dict(zip(VARIANT_FIELDS, row))
-        item["paragraphs"] = json.loads(item["paragraphs"])
+        item["paragraphs"] = paragraphs_of(item["body"], item["paragraphs"], row[-1])
         if with_versions:
             vcur = db.conn.execute(
-                f"SELECT {', '.join(VERSION_FIELDS)} FROM versions WHERE statement_id=? AND lang=? ORDER BY version",
-                (item["statement_id"], item["lang"]))
+                f"SELECT {version_columns}, {_KEPT} FROM versions v WHERE v.statement_id=? AND v.lang=?"
+                " ORDER BY v.version", (item["statement_id"], item["lang"]))
             item["versions"] = []
             for vrow in vcur.fetchall():
                 version = dict(zip(VERSION_FIELDS, vrow))
-                version["paragraphs"] = json.loads(version["paragraphs"])
+                version["paragraphs"] = paragraphs_of(version["body"], version["paragraphs"], vrow[-1])
                 version["rederived"] = bool(version["rederived"])
                 item["versions"].append(version)
         yield item

@@ -1,6 +1,8 @@
 """The schema as numbered migrations: each entry is applied once, in order (PRAGMA user_version counts them)."""
 from __future__ import annotations
 
+from store.migrations_scale import DIVERGENCE_SCHEDULE, RECHECK_INDEXES, TEXT_STORED_ONCE, VIEWS_AT_SCALE
+
 # Each entry is one migration; PRAGMA user_version records how many have been applied.
 # Never edit a released migration: append a new one.
 MIGRATIONS: list[str] = [
@@ -439,4 +441,8 @@ MIGRATIONS: list[str] = [
     ALTER TABLE runs ADD COLUMN browser_pages INTEGER NOT NULL DEFAULT 0;    -- answered past the wall: with the browser's cookie or by it
     ALTER TABLE runs ADD COLUMN browser_fetched INTEGER NOT NULL DEFAULT 0;  -- of those, fetched by the browser itself
     """,
+    TEXT_STORED_ONCE,   # 14: see store/migrations_scale.py
+    DIVERGENCE_SCHEDULE,   # 15: see store/migrations_scale.py
+    RECHECK_INDEXES,   # 16: see store/migrations_scale.py
+    VIEWS_AT_SCALE,   # 17: see store/migrations_scale.py
 ]

@@ -35,27 +35,36 @@ class RecheckPolicy:
         return self.old_interval
 
 
-_MARGIN = timedelta(seconds=1)
+_DAY = timedelta(days=1)
 # A variant first seen this long after its statement appeared on the site later (a late translation),
 # rather than in the same crawl as the statement (a backfill, a first crawl).
 LATE_VARIANT = timedelta(hours=1)
 _ISO = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*'"
-# A row is left out only when every timestamp it has is a plain ISO 8601 one, at its last check it was
-# already older than every tier (counting first sight too, which only makes rows look younger, so the
-# filter stays on the safe side of the rule below), and it was checked within the old interval.
-# julianday() understands the +03:00 and +00:00 offsets the store writes.
-_NOT_DUE_FILTER = f"""
- WHERE NOT coalesce((
-   NOT (coalesce(v.last_outcome, '') = 'gone' AND v.status = 'active')
-   AND v.confirm_after IS NULL
-   AND (s.published_at IS NULL OR s.published_at GLOB {_ISO})
-   AND (v.last_changed_at IS NULL OR v.last_changed_at GLOB {_ISO})
-   AND v.first_seen_at GLOB {_ISO}
-   AND v.last_checked_at GLOB {_ISO}
-   AND julianday(v.last_checked_at) - max(coalesce(julianday(s.published_at), 0),
-           coalesce(julianday(v.last_changed_at), 0), julianday(v.first_seen_at)) >= ?1
-   AND julianday(v.last_checked_at) > julianday(?2)
- ), 0)"""
+# Timestamps written some other way than the store's ISO 8601 (a date alone, another format): their variants are
+# always looked at. The same expressions make the partial indexes of migration 16 (store/migrations.py).
+_ODD_VARIANT_TIMES = (f"(last_checked_at NOT GLOB {_ISO} OR first_seen_at NOT GLOB {_ISO}"
+                      f" OR last_changed_at NOT GLOB {_ISO})")
+_ODD_PUBLISHED = f"published_at NOT GLOB {_ISO}"
+# The variants that may be due by a given time, found through indexes (migration 16) instead of a pass over the
+# whole archive; the rule itself (due_at) is applied to them in Python. A variant is left out only when it was
+# checked after :checked (the old interval before that time, plus a day for timestamps in other offsets), none
+# of its statement's publication, its last change or its first sight is after :young (the old interval and the
+# oldest tier before it, plus a day), its last answer was not 'gone', no edit awaits confirmation, and every
+# timestamp it has is a plain ISO 8601 one. Such a variant was, at its last check, older than every tier and
+# was checked within the old interval: it is not due.
+_MAY_BE_DUE = f"""
+ WITH maybe(rid) AS (
+   SELECT rowid FROM variants WHERE last_checked_at IS NULL
+   UNION SELECT rowid FROM variants WHERE last_checked_at <= :checked
+   UNION SELECT rowid FROM variants WHERE last_changed_at >= :young
+   UNION SELECT rowid FROM variants WHERE first_seen_at >= :young
+   UNION SELECT v.rowid FROM statements s JOIN variants v ON v.statement_id = s.id WHERE s.published_at >= :young
+   UNION SELECT rowid FROM variants WHERE last_outcome = 'gone' AND status = 'active'
+   UNION SELECT rowid FROM variants WHERE confirm_after IS NOT NULL
+   UNION SELECT rowid FROM variants WHERE {_ODD_VARIANT_TIMES}
+   UNION SELECT rowid FROM variants WHERE statement_id IN
+         (SELECT id FROM statements INDEXED BY statements_odd_published WHERE {_ODD_PUBLISHED})
+ )"""
 
 
 def due_at(policy: "RecheckPolicy", *, last_checked: datetime, published: datetime | None,
@@ -91,42 +100,60 @@ def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: da
     if mode == "none":
         return []
     now = now or datetime.now(timezone.utc)
+    due: list[tuple[datetime, dict[str, Any]]] = []
+    for when, item in _scheduled(db, policy, now, everything=mode == "all"):
+        if (langs and item["lang"] not in langs) or (site and not item["statement_id"].startswith(site + ":")):
+            continue
+        if mode == "all" or when <= now:
+            due.append((when, item))
+    due.sort(key=lambda pair: pair[0])  # oldest-due first, so what does not fit is carried over fairly
+    items = [item for _, item in due]
+    return items[:limit] if limit is not None else items
+
+
+def due_counts(db: sqlite_utils.Database, horizons: list[timedelta], *, now: datetime | None = None,
+               policy: RecheckPolicy = RecheckPolicy()) -> list[int]:
+    """How many variants are due within each horizon from `now` (one pass over the archive for all of them)."""
+    now = now or datetime.now(timezone.utc)
+    whens = [when for when, _ in _scheduled(db, policy, now + max(horizons))]
+    return [sum(1 for when in whens if when <= now + ahead) for ahead in horizons]
+
+
+def _scheduled(db: sqlite_utils.Database, policy: RecheckPolicy, now: datetime,
+               everything: bool = False) -> list[tuple[datetime, dict[str, Any]]]:
+    """(when due, the re-check) of every variant that may be due by `now` (all of them with `everything`; for
+    those, the time is their last check)."""
     sql = ("SELECT v.statement_id, v.lang, v.url, v.etag, v.last_modified, v.last_checked_at, v.last_outcome,"
            " v.last_changed_at, v.first_seen_at, s.published_at, v.status, s.first_seen_at, v.confirm_after"
            " FROM variants v JOIN statements s ON s.id = v.statement_id")
-    params: tuple[Any, ...] = ()
-    if mode == "due":
-        # Skip in SQL what is certainly not due: old variants (past every tier) checked within the old
-        # interval - most of a large archive on any given run. Everything else is decided below, in Python;
-        # the margins keep the filter on the safe side of rounding.
+    params: dict[str, Any] = {}
+    if not everything:
+        # Only what may be due, through indexes: on any given run most of a large archive is old and was
+        # checked within the old interval. Everything else is decided below, in Python.
         max_age = max((limit for limit, _ in policy.tiers), default=timedelta(0))
         now_utc = now.astimezone(timezone.utc) if now.tzinfo else now.replace(tzinfo=timezone.utc)
-        sql += _NOT_DUE_FILTER
-        params = ((max_age + _MARGIN).total_seconds() / 86400, (now_utc - policy.old_interval + _MARGIN).isoformat())
-    rows = db.conn.execute(sql, params).fetchall()
-    due: list[tuple[datetime, dict[str, Any]]] = []
+        sql = _MAY_BE_DUE + sql + " WHERE v.rowid IN maybe"
+        params = {"checked": (now_utc - policy.old_interval + _DAY).isoformat(),
+                  "young": (now_utc - policy.old_interval - max_age - _DAY).isoformat()}
+    out: list[tuple[datetime, dict[str, Any]]] = []
     for sid, lang, url, etag, last_modified, checked, outcome, changed, first_seen, published, status, \
-            statement_seen, confirm_after in rows:
-        if (langs and lang not in langs) or (site and not sid.startswith(site + ":")):
-            continue
+            statement_seen, confirm_after in db.conn.execute(sql, params).fetchall():
         confirm = parse_timestamp(confirm_after)
         # An edit held for confirmation is checked again without validators: a 304 would not show its text.
         item = {"statement_id": sid, "lang": lang, "url": url, "etag": None if confirm else etag,
                 "last_modified": None if confirm else last_modified}
         last_checked = parse_timestamp(checked) or parse_timestamp(first_seen) or now
-        if mode == "all":
-            due.append((last_checked, item))
+        if everything:
+            out.append((last_checked, item))
             continue
-        when = due_at(policy, last_checked=last_checked, published=parse_timestamp(published), changed=parse_timestamp(changed),
-                      first_seen=parse_timestamp(first_seen), pending=outcome == "gone" and status == "active",
+        when = due_at(policy, last_checked=last_checked, published=parse_timestamp(published),
+                      changed=parse_timestamp(changed), first_seen=parse_timestamp(first_seen),
+                      pending=outcome == "gone" and status == "active",
                       statement_first_seen=parse_timestamp(statement_seen))
         if confirm is not None:
             when = min(when, confirm)
-        if when <= now:
-            due.append((when, item))
-    due.sort(key=lambda pair: pair[0])  # oldest-due first, so what does not fit is carried over fairly
-    items = [item for _, item in due]
-    return items[:limit] if limit is not None else items
+        out.append((when, item))
+    return out
 
 
 def duration(text: str) -> timedelta:

@@ -9,6 +9,7 @@ import sqlite_utils
 
 from store.paragraphs import join_body
 from store.sources import Source
+from store.texts import PARAGRAPH_SOURCE, kept_paragraphs, layout_of, paragraphs_of
 
 
 def content_sha256(title: str, paragraphs: list[dict[str, Any]]) -> str:
@@ -27,31 +28,36 @@ def insert_version(db: sqlite_utils.Database, sid: str, lang: str, number: int, 
     body = record.get("body")
     if body is None:
         body = join_body(paragraphs)
-    db.conn.execute(
-        "INSERT INTO versions (statement_id, lang, version, title, body, paragraphs, content_sha256, published_at,"
+    layout = layout_of(paragraphs, body)
+    cur = db.conn.execute(
+        "INSERT INTO versions (statement_id, lang, version, title, body, layout, content_sha256, published_at,"
         " document_number, captured_at, run_id, parser_version, raw_response_id, rederived, warc_record_id,"
         " warc_file, warc_offset, payload_digest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (sid, lang, number, record["title"], body, json.dumps(paragraphs, ensure_ascii=False), sha,
+        (sid, lang, number, record["title"], body, layout, sha,
          record.get("published_at"), record.get("document_number"), now, run_id,
          record.get("parser_version", "unknown"), source.raw_response_id, int(rederived), source.warc_record_id,
          source.warc_file, source.warc_offset, source.payload_digest),
     )
+    if layout is None:  # the body cannot give these paragraphs back: they are kept as they are
+        db.conn.execute("INSERT INTO version_paragraphs (version_id, paragraphs) VALUES (?, ?)",
+                        (cur.lastrowid, kept_paragraphs(paragraphs)))
     return number
 
 
-_VERSION_COLUMNS = ("version", "title", "body", "paragraphs", "content_sha256", "captured_at", "rederived",
-                    "parser_version")
+_VERSION_COLUMNS = ("version", "title", "content_sha256", "captured_at", "rederived", "parser_version")
 
 
 def load_version(db: sqlite_utils.Database, sid: str, lang: str, version: int) -> dict[str, Any] | None:
-    """One stored version as a dict with parsed paragraphs, or None."""
+    """One stored version as a dict with its body and paragraphs, or None."""
     row = db.conn.execute(
-        f"SELECT {', '.join(_VERSION_COLUMNS)} FROM versions WHERE statement_id=? AND lang=? AND version=?",
-        (sid, lang, version)).fetchone()
+        f"SELECT {', '.join('v.' + c for c in _VERSION_COLUMNS)}, {PARAGRAPH_SOURCE} FROM versions v"
+        " WHERE v.statement_id=? AND v.lang=? AND v.version=?", (sid, lang, version)).fetchone()
     if row is None:
         return None
-    out = dict(zip(_VERSION_COLUMNS, row))
-    out["paragraphs"] = json.loads(out["paragraphs"])
+    n = len(_VERSION_COLUMNS)
+    out = dict(zip(_VERSION_COLUMNS, row[:n]))
+    out["body"] = row[n]
+    out["paragraphs"] = paragraphs_of(*row[n:])
     return out
 
 

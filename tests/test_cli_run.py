@@ -6,6 +6,7 @@ import pytest
 
 from fixtures.mirror import MirrorServer
 from tests.helpers import run_cli as crawl, query as rows
+from store.texts import paragraphs_of
 
 pytestmark = pytest.mark.slow  # Every test here starts `crawl` subprocesses (most share full crawls of the mirror).
 
@@ -47,10 +48,11 @@ def test_statements_variants_and_metadata(crawled):
 
 def test_versions_hold_clean_text_with_speakers(crawled):
     db = crawled["db"]
-    title, body, paragraphs = rows(db, "SELECT title, body, paragraphs FROM versions WHERE statement_id='mid.ru:1974990'"
-                                       " AND lang='ru' AND version=1")[0]
+    title, body, layout, kept = rows(db, "SELECT title, body, layout, (SELECT paragraphs FROM version_paragraphs"
+                                         " WHERE version_id = v.id) FROM versions v WHERE statement_id='mid.ru:1974990'"
+                                         " AND lang='ru' AND version=1")[0]
     assert title.startswith("Ответы Министра иностранных дел Российской Федерации С.В.Лаврова")
-    speakers = {p["speaker"] for p in json.loads(paragraphs)}
+    speakers = {p["speaker"] for p in paragraphs_of(body, layout, kept)}
     assert {"Вопрос", "С.В.Лавров"} <= speakers
     assert "Дополнительные материалы" not in body and "Video Player" not in body
     en = rows(db, "SELECT url FROM variants WHERE statement_id='mid.ru:1974990' AND lang='en'")[0][0]

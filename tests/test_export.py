@@ -11,6 +11,9 @@ from click.testing import CliRunner
 
 from scheduler.cli import main
 from tests.helpers import query as q
+from store.texts import paragraphs_of
+
+KEPT = "(SELECT paragraphs FROM version_paragraphs WHERE version_id = v.id)"
 
 pytestmark = pytest.mark.slow  # The session's archive_db: two full crawls of the mirror.
 
@@ -22,10 +25,10 @@ def export(db, *args):
 
 
 def current(db):
-    return {(sid, lang): (title, body, json.loads(paras), version, digest)
-            for sid, lang, title, body, paras, version, digest
-            in q(db, "SELECT c.statement_id, c.lang, c.title, c.body, v.paragraphs, c.version, c.payload_digest"
-                     " FROM current_texts c JOIN versions v ON v.id = c.version_id")}
+    return {(sid, lang): (title, body, paragraphs_of(body, layout, kept), version, digest)
+            for sid, lang, title, body, layout, kept, version, digest
+            in q(db, "SELECT c.statement_id, c.lang, c.title, c.body, v.layout, %s, c.version,"
+                     " c.payload_digest FROM current_texts c JOIN versions v ON v.id = c.version_id" % KEPT)}
 
 
 def test_jsonl_round_trips_current_texts(archive_db, tmp_path):
@@ -53,8 +56,8 @@ def test_jsonl_with_versions_carries_every_version(archive_db):
 
 def test_csv_round_trips_with_versions(archive_db):
     rows = list(csv.DictReader(io.StringIO(export(archive_db, "--format", "csv", "--with-versions"))))
-    db_rows = {(sid, lang, v): (title, body, json.loads(paras)) for sid, lang, v, title, body, paras in
-               q(archive_db, "SELECT statement_id, lang, version, title, body, paragraphs FROM versions")}
+    db_rows = {(sid, lang, v): (title, body, paragraphs_of(body, layout, kept)) for sid, lang, v, title, body, layout, kept
+               in q(archive_db, "SELECT statement_id, lang, version, title, body, layout, %s FROM versions v" % KEPT)}
     assert len(rows) == len(db_rows)
     for row in rows:
         assert (row["title"], row["body"], json.loads(row["paragraphs"])) == \

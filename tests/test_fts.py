@@ -48,8 +48,10 @@ def test_every_version_is_indexed_and_current_texts_show_the_latest(db):
 def test_fts_triggers_stay_off_the_tables_touched_on_every_check(db):
     triggers = db.conn.execute("SELECT tbl_name, sql FROM sqlite_master WHERE type='trigger'").fetchall()
     assert {t for t, sql in triggers if "versions_fts" in sql} == {"versions"}
-    # variants' trigger fires only when a version number is written, not on check bookkeeping.
-    assert all("UPDATE OF current_version" in sql for t, sql in triggers if t == "variants")
+    # variants' triggers fire when a version number is written, a variant is added or its status changes
+    # (coverage_counts), never on the check bookkeeping (last_checked_at, last_outcome, failures, validators).
+    assert all(any(f in sql for f in ("UPDATE OF current_version", "UPDATE OF status", "AFTER INSERT"))
+               for t, sql in triggers if t == "variants")
     assert not [t for t, _ in triggers if t == "fetches"]
 
 
@@ -104,3 +106,25 @@ def test_schema_1_database_is_upgraded_with_its_data(tmp_path):
     assert db.conn.execute("SELECT current_version_id FROM variants").fetchone()[0] == 2
     assert db.conn.execute("SELECT title FROM statements").fetchone()[0] == "Старый заголовок"
     assert db.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_coverage_is_kept_by_its_counts_through_every_change(db):
+    """coverage reads coverage_counts (migration 17): the same rows as counting every variant, after new
+    statements and translations, deletions and restorations, and a publication date moved to another month."""
+    from store.variants import set_status
+
+    full = ("SELECT coalesce(substr(s.published_at, 1, 7), 'unknown'), va.lang, count(*), sum(va.status = 'active'),"
+            " sum(va.status = 'deleted') FROM variants va JOIN statements s ON s.id = va.statement_id"
+            " GROUP BY 1, 2 ORDER BY 1 DESC, 2")
+    for sid, lang, published in ((1, "ru", "2024-10-09T16:00:00+03:00"), (1, "en", None), (2, "ru", "2023-01-31T23:00:00+03:00"),
+                                 (3, "fr", None)):
+        rec = record(source_id=sid, lang=lang, **({"published_at": published} if published else {"published_at": None}))
+        record_page(db, None, rec, ok_fetch(rec))
+    set_status(db, "mid.ru:1", "en", "deleted", "2024-10-10T00:00:00+00:00")
+    assert db.conn.execute("SELECT * FROM coverage").fetchall() == db.conn.execute(full).fetchall()
+    db.conn.execute("UPDATE statements SET published_at = '2022-05-01T10:00:00+03:00' WHERE id = 'mid.ru:1'")
+    set_status(db, "mid.ru:1", "en", "active", "2024-10-11T00:00:00+00:00")
+    db.conn.execute("UPDATE statements SET published_at = published_at, last_seen_at = 'x'")   # same month: no move
+    got = db.conn.execute("SELECT * FROM coverage").fetchall()
+    assert got == db.conn.execute(full).fetchall() and ("2022-05", "en", 1, 1, 0) in got
+    assert ("unknown", "fr", 1, 1, 0) in got

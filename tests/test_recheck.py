@@ -127,3 +127,61 @@ def test_an_edit_held_for_confirmation_is_due_then_and_fetched_without_validator
     assert due_ids(db) == []                                        # the confirming fetch is not due yet
     later = variants_to_recheck(db, "due", now=NOW + timedelta(minutes=6))
     assert [(r["statement_id"], r["etag"], r["last_modified"]) for r in later] == [("mid.ru:1000006", None, None)]
+
+
+def test_the_indexed_selection_finds_exactly_what_the_rule_makes_due(tmp_path):
+    """The variants found through indexes (store/recheck._MAY_BE_DUE) include every one the rule makes due, over
+    random ages, outcomes, held edits and timestamps in other offsets and formats."""
+    import random
+
+    from store.recheck import due_at
+    from store.timestamps import parse_timestamp
+
+    rng = random.Random(7)
+    store = open_db(tmp_path / "r.db")
+    now = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+    stamp = lambda days: (now - timedelta(days=days)).isoformat()  # noqa: E731
+    for i in range(1500):
+        sid = f"mid.ru:{i}"
+        published = rng.choice([stamp(rng.uniform(0, 4000)), (now - timedelta(days=rng.uniform(0, 200))).astimezone(
+            timezone(timedelta(hours=3))).isoformat(), None, "2025-12-01"])
+        seen = stamp(rng.uniform(0, 3000))
+        store.conn.execute("INSERT INTO statements (id, site, source_id, published_at, first_seen_at, last_seen_at)"
+                           " VALUES (?, 'mid.ru', ?, ?, ?, ?)", (sid, i, published, seen, seen))
+        store.conn.execute(
+            "INSERT INTO variants (statement_id, lang, url, first_seen_at, last_checked_at, last_changed_at,"
+            " last_outcome, status, confirm_after) VALUES (?, 'ru', 'u', ?, ?, ?, ?, ?, ?)",
+            (sid, rng.choice([seen, stamp(rng.uniform(0, 200))]),
+             rng.choice([stamp(rng.uniform(0, 130)), None, "01.02.2026"]) if rng.random() < 0.97 else None,
+             rng.choice([None, None, stamp(rng.uniform(0, 400))]),
+             rng.choice(["not_modified", "unchanged", "gone", "timeout"]), rng.choice(["active", "active", "deleted"]),
+             stamp(-1) if rng.random() < 0.02 else None))
+    policy = RecheckPolicy()
+    for when in (now, now + timedelta(days=1), now + timedelta(days=7)):
+        expected = set()
+        for sid, lang, checked, outcome, changed, seen, published, status, sseen, confirm in store.conn.execute(
+                "SELECT v.statement_id, v.lang, v.last_checked_at, v.last_outcome, v.last_changed_at, v.first_seen_at,"
+                " s.published_at, v.status, s.first_seen_at, v.confirm_after FROM variants v"
+                " JOIN statements s ON s.id = v.statement_id"):
+            due = due_at(policy, last_checked=parse_timestamp(checked) or parse_timestamp(seen) or when,
+                         published=parse_timestamp(published), changed=parse_timestamp(changed),
+                         first_seen=parse_timestamp(seen), pending=outcome == "gone" and status == "active",
+                         statement_first_seen=parse_timestamp(sseen))
+            if confirm is not None:
+                due = min(due, parse_timestamp(confirm))
+            if due <= when:
+                expected.add(sid)
+        got = {r["statement_id"] for r in variants_to_recheck(store, "due", now=when, policy=policy)}
+        assert got == expected and 50 < len(expected) < 1400
+
+
+def test_the_selection_reads_indexes_not_the_archive(db):
+    """No branch of the selection walks every variant or statement: only index ranges and partial indexes."""
+    from store.recheck import _MAY_BE_DUE
+
+    sql = _MAY_BE_DUE + " SELECT v.rowid FROM variants v WHERE v.rowid IN maybe"
+    plan = [row[3] for row in db.conn.execute("EXPLAIN QUERY PLAN " + sql, {"checked": "x", "young": "y"})]
+    scans = [step for step in plan if step.startswith("SCAN") and step != "SCAN maybe"]
+    assert scans and all(any(f"INDEX {name}" in step for name in ("variants_gone", "variants_confirming",
+                                                                  "variants_odd_times", "statements_odd_published"))
+                         for step in scans), plan

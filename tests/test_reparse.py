@@ -12,6 +12,7 @@ from scheduler.detect import detect_changes
 from store.db import open_db
 from store.pages import record_page
 from tests.helpers import copy_archive, ok_fetch, record
+from store.texts import PARAGRAPH_SOURCE, paragraphs_of
 
 
 def without_speakers(html, url):
@@ -34,9 +35,10 @@ def db(archive_db, tmp_path):
 
 
 def current_rows(db):
-    return {(sid, lang): (version, json.loads(paragraphs), warc, offset, digest)
-            for sid, lang, version, paragraphs, warc, offset, digest in db.conn.execute(
-                "SELECT va.statement_id, va.lang, v.version, v.paragraphs, v.warc_file, v.warc_offset, v.payload_digest"
+    return {(sid, lang): (version, paragraphs_of(body, layout, kept), warc, offset, digest)
+            for sid, lang, version, body, layout, kept, warc, offset, digest in db.conn.execute(
+                f"SELECT va.statement_id, va.lang, v.version, {PARAGRAPH_SOURCE}, v.warc_file, v.warc_offset,"
+                " v.payload_digest"
                 " FROM variants va JOIN versions v ON v.statement_id=va.statement_id AND v.lang=va.lang"
                 " AND v.version=va.current_version")}
 

@@ -11,6 +11,7 @@ from store.pages import record_page
 from store.raw import load_raw
 from store.runs import start_run, finish_run
 from tests.helpers import fetch, ok_fetch, record
+from store.texts import paragraphs_of
 
 
 @pytest.fixture
@@ -29,8 +30,9 @@ def test_first_page_creates_statement_variant_and_version(db):
     assert (res.new_statement, res.new_variant, res.version) == (True, True, 1)
     st = db.conn.execute("SELECT id, source_id, published_at, document_number, status FROM statements").fetchone()
     assert st == ("mid.ru:1975319", 1975319, "2024-10-09T16:00:00+03:00", "1900-09-10-2024", "active")
-    v = db.conn.execute("SELECT paragraphs, body, parser_version FROM versions").fetchone()
-    assert json.loads(v[0])[0] == {"speaker": None, "text": "Первый абзац."}
+    v = db.conn.execute("SELECT layout, body, parser_version FROM versions").fetchone()
+    assert paragraphs_of(v[1], v[0], None)[0] == {"speaker": None, "text": "Первый абзац."}
+    assert db.conn.execute("SELECT count(*) FROM version_paragraphs").fetchone()[0] == 0
     assert v[1] == "Первый абзац.\n\nВторой абзац."
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Container
 from typing import Any, AsyncIterator, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
@@ -40,7 +41,7 @@ class MidSpider(scrapy.Spider):
     def __init__(self, base_url: str = "https://mid.ru", section_keys: Iterable[str] | None = None,
                  langs: Iterable[str] | None = None, since: str | None = None, max_pages: int = 1,
                  rechecks: Iterable[Recheck] = (), discover: bool = True, feeds: bool = True,
-                 known: Iterable[tuple[int, str]] = (), skip_index: Iterable[str] = (), shard: tuple[int, int] | None = None,
+                 known: Container[tuple[int, str]] | Iterable[tuple[int, str]] = (), skip_index: Iterable[str] = (), shard: tuple[int, int] | None = None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         # (index, count) with --workers: only statements with id % count == index are fetched here.
@@ -55,11 +56,12 @@ class MidSpider(scrapy.Spider):
         self.discover = discover
         self.feeds = feeds
         # Variants we already have are fetched only when the re-check policy says they are due (they
-        # come in `rechecks`); a listing showing them again is no reason to spend a request on the site.
-        self.seen: set[tuple[int, str]] = set(known)
-        # ... and what the store knew when the run began (a listing that shows only these, read for the first
-        # time, is dated by its newest entry rather than counted as changed now: store/index_pages.first_change).
-        self.known: frozenset[tuple[int, str]] = frozenset(self.seen)
+        # come in `rechecks`); a listing showing them again is no reason to spend a request on the site. `known`
+        # is what the store had when the run began (store.variants.KnownVariants, asked one at a time; a listing
+        # that shows only these, read for the first time, is dated by its newest entry rather than counted as
+        # changed now: store/index_pages.first_change); `seen`, what this run asked for.
+        self.known: Container[tuple[int, str]] = known if isinstance(known, Container) else frozenset(known)
+        self.seen: set[tuple[int, str]] = set()
         # Listing and feed pages (path and query, any host) not due this run: quiet lately, or a recent 404
         # (store/discovery.py decides).
         self.skip_index: set[str] = {path_query(url) for url in skip_index}
@@ -134,7 +136,8 @@ class MidSpider(scrapy.Spider):
 
     def _want_article(self, url: str, lang: str) -> tuple[int, str] | None:
         source_id = self.source_id_of(url)
-        if source_id is None or lang not in self.langs or (source_id, lang) in self.seen:
+        if (source_id is None or lang not in self.langs or (source_id, lang) in self.seen
+                or (source_id, lang) in self.known):
             return None
         if self.shard is not None and source_id % self.shard[1] != self.shard[0]:
             return None  # another crawler process (--workers) fetches this statement

@@ -2,6 +2,7 @@
 findings idempotently after each run, and queue the news for the sinks when asked."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping, Sequence
@@ -15,20 +16,24 @@ from store.divergences import (
     active_histories,
     all_statement_ids,
     change_key,
+    change_marks,
     divergence_news,
     insert_divergence,
     open_divergence_ids,
     resolve_divergence,
-    single_language_statements,
+    schedule_statement,
     statement_row,
-    statements_edited_since,
-    statements_versioned_in_run,
-    statements_with_open_divergences,
+    statements_due,
     unannounced_open_divergences,
     update_divergence,
 )
+from store.settings import get_setting, set_setting
 from store.sql import transaction
-from store.timestamps import utcnow
+from store.timestamps import to_datetime, utcnow
+
+# Bump when the findings' rules change, so that every statement is evaluated once more under the new ones.
+RULES_VERSION = 1
+_RULES_KEY = "divergence_rules"
 
 
 @dataclass
@@ -84,11 +89,38 @@ def evaluate_statement(statement: Mapping[str, Any], histories: Mapping[str, Seq
 def evaluate(db: sqlite_utils.Database, sid: str, config: Config = Config(),
              now: datetime | str | None = None) -> list[Finding]:
     """The findings that hold now for one statement (nothing is written)."""
+    return _evaluate(db, sid, config, _now(now))[0]
+
+
+def _evaluate(db: sqlite_utils.Database, sid: str, config: Config, now: str) -> tuple[list[Finding], str | None]:
+    """The findings that hold now for one statement, and when they may next change by time alone."""
     statement = statement_row(db, sid)
     if statement is None:
-        return []
+        return [], None
     histories, all_langs = active_histories(db, sid)
-    return evaluate_statement(statement, histories, _now(now), config, all_langs)
+    return (evaluate_statement(statement, histories, now, config, all_langs),
+            next_deadline(statement, histories, all_langs, now, config))
+
+
+def next_deadline(statement: Mapping[str, Any], histories: Mapping[str, Sequence[Mapping[str, Any]]],
+                  all_languages: Sequence[str], now: datetime | str, config: Config = Config()) -> str | None:
+    """The first moment after ``now`` at which a delay runs out and the findings may change with nothing else
+    changing (UTC, rounded up to the second), or None: a translation's delay for a translated kind that still
+    lacks an expected language, and an edit's delay for every edit of a statement in two languages or more."""
+    now_dt = to_datetime(now)
+    times = []
+    if (statement.get("kind") in config.translated_kinds and "ru" in all_languages
+            and any(lang not in all_languages for lang in config.expected_languages if lang != "ru")):
+        since = statement.get("published_at") or statement.get("first_seen_at")
+        if since:
+            times.append(to_datetime(since) + config.translation_delay)
+    if len(histories) >= 2:
+        times += [to_datetime(v["captured_at"]) + config.edit_delay
+                  for history in histories.values() for v in history[1:] if not v.get("rederived")]
+    future = [t for t in times if t > now_dt]
+    if not future:
+        return None
+    return (min(future).astimezone(timezone.utc).replace(microsecond=0) + timedelta(seconds=1)).isoformat()
 
 
 def sync_statement(db: sqlite_utils.Database, sid: str, findings: list[Finding],
@@ -122,11 +154,16 @@ def sync_statement(db: sqlite_utils.Database, sid: str, findings: list[Finding],
 
 def reevaluate(db: sqlite_utils.Database, statement_ids: Iterable[str], config: Config = Config(),
                now: datetime | str | None = None) -> SyncResult:
-    """Re-evaluate statements and write the result; idempotent (a second call changes nothing)."""
+    """Re-evaluate statements, write the result and when each is due again; idempotent (a second call changes
+    nothing)."""
     total = SyncResult()
     stamp = _now(now)
-    for sid in sorted(set(statement_ids)):
-        o = sync_statement(db, sid, evaluate(db, sid, config, stamp), stamp)
+    ids = sorted(set(statement_ids))
+    marks = change_marks(db, ids)
+    for sid in ids:
+        findings, due = _evaluate(db, sid, config, stamp)
+        o = sync_statement(db, sid, findings, stamp)
+        schedule_statement(db, sid, due, marks.get(sid, 0))
         total.evaluated += 1
         total.opened += o.opened
         total.resolved += o.resolved
@@ -134,19 +171,25 @@ def reevaluate(db: sqlite_utils.Database, statement_ids: Iterable[str], config: 
     return total
 
 
+def rules_fingerprint(config: Config) -> str:
+    """What the schedule of a database depends on: the rules' version and the settings of the checks."""
+    return json.dumps({"rules": RULES_VERSION, "edit_delay": config.edit_delay.total_seconds(),
+                       "translation_delay": config.translation_delay.total_seconds(),
+                       "translated_kinds": sorted(config.translated_kinds),
+                       "expected_languages": sorted(config.expected_languages), "threshold": config.threshold},
+                      sort_keys=True)
+
+
 def candidates(db: sqlite_utils.Database, run_id: int | None, config: Config = Config(),
                now: datetime | str | None = None) -> set[str]:
-    """Statements to re-evaluate after a run: those with a new version in it, those with open findings,
-    those with an edit whose delay may have run out since, and ru-only statements of translated kinds."""
-    if run_id is None:
+    """Statements to re-evaluate after a run: those changed since they were last evaluated (a new version, a
+    variant deleted or restored) and those whose edit or translation delay has run out. Every statement when
+    ``run_id`` is None, or when the rules or delays differ from those the schedule was written with."""
+    stored = get_setting(db, _RULES_KEY)
+    if run_id is None or (stored is not None and stored != rules_fingerprint(config)):
         return all_statement_ids(db)
-    out = statements_versioned_in_run(db, run_id)
-    out |= statements_with_open_divergences(db)
-    # Edits made after another language appeared, recent enough that their delay may just have run out.
-    horizon = (datetime.fromisoformat(_now(now)) - config.edit_delay - timedelta(days=30)).isoformat()
-    out |= statements_edited_since(db, horizon)
-    out |= single_language_statements(db, config.translated_kinds)
-    return out
+    utc = to_datetime(_now(now)).astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    return set(statements_due(db, utc))
 
 
 def record_changes(db: sqlite_utils.Database, opened: Iterable[int] = (), resolved: Iterable[int] = (),
@@ -184,6 +227,9 @@ def after_run(db: sqlite_utils.Database, run_id: int | None, config: Config = Co
               emit: bool = False, now: datetime | str | None = None) -> SyncResult:
     """Re-evaluate what a run may have changed; with ``emit``, queue the news for the sinks."""
     outcome = reevaluate(db, candidates(db, run_id, config, now), config, now)
+    # A database without it (new, or from before the schedule) takes the current rules as those it was checked with.
+    if get_setting(db, _RULES_KEY) != rules_fingerprint(config):
+        set_setting(db, _RULES_KEY, rules_fingerprint(config))
     if emit:
         record_changes(db, outcome.opened, outcome.resolved, run_id)
     return outcome

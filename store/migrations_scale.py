@@ -1,0 +1,158 @@
+"""Migrations 14-17 (archive scale, issue 17): their SQL, listed in store/migrations.py's MIGRATIONS in order."""
+from __future__ import annotations
+
+# 14: a version's text stored once (store/texts.py): the body, which the full-text index reads, and a layout of
+# lengths that splits it back into paragraphs; the JSON copy of the paragraphs goes. Versions whose body cannot
+# give their paragraphs back exactly keep them in version_paragraphs. (The file shrinks at the next VACUUM.)
+TEXT_STORED_ONCE = """
+    ALTER TABLE versions ADD COLUMN layout TEXT;          -- JSON: per paragraph its length, or [speaker, text] lengths
+    CREATE TABLE version_paragraphs (
+        version_id INTEGER PRIMARY KEY REFERENCES versions(id),
+        paragraphs TEXT NOT NULL                          -- JSON list of {speaker, text}, when versions.layout is NULL
+    );
+    INSERT INTO version_paragraphs (version_id, paragraphs)
+        SELECT v.id, v.paragraphs FROM versions v
+        WHERE json_valid(v.paragraphs) = 0 OR json_type(v.paragraphs) <> 'array'
+           OR instr(v.paragraphs, '\\u0000') > 0
+           OR EXISTS (SELECT 1 FROM json_each(v.paragraphs) j WHERE j.type <> 'object'
+                      OR (SELECT count(*) FROM json_each(j.value)) <> 2
+                      OR coalesce(json_type(j.value, '$.text'), '') <> 'text'
+                      OR coalesce(json_type(j.value, '$.speaker'), '') NOT IN ('null', 'text')
+                      OR json_extract(j.value, '$.speaker') = '')
+           OR coalesce((SELECT group_concat(CASE WHEN json_extract(j.value, '$.speaker') IS NULL
+                                                 THEN json_extract(j.value, '$.text')
+                                                 ELSE json_extract(j.value, '$.speaker') || ': '
+                                                      || json_extract(j.value, '$.text') END, char(10, 10))
+                        FROM json_each(v.paragraphs) j), '') IS NOT v.body;
+    UPDATE versions SET layout = (
+        SELECT coalesce(json_group_array(CASE WHEN json_extract(j.value, '$.speaker') IS NULL
+                                              THEN length(json_extract(j.value, '$.text'))
+                                              ELSE json_array(length(json_extract(j.value, '$.speaker')),
+                                                              length(json_extract(j.value, '$.text'))) END), '[]')
+        FROM json_each(versions.paragraphs) j)
+        WHERE id NOT IN (SELECT version_id FROM version_paragraphs);
+    ALTER TABLE versions DROP COLUMN paragraphs;
+    """
+
+# 15: the divergence checks look again only at statements that changed or whose delay runs out
+# (scheduler/divergence/evaluate.py), instead of every statement with an open finding after every run.
+DIVERGENCE_SCHEDULE = """
+    ALTER TABLE statements ADD COLUMN divergence_stale INTEGER NOT NULL DEFAULT 0;  -- >0: changed since last evaluated
+    ALTER TABLE statements ADD COLUMN divergence_due_at TEXT;  -- UTC: an edit or translation delay runs out then
+    CREATE INDEX statements_divergence_stale ON statements(divergence_stale) WHERE divergence_stale > 0;
+    CREATE INDEX statements_divergence_due ON statements(divergence_due_at) WHERE divergence_due_at IS NOT NULL;
+    CREATE TRIGGER versions_divergence_stale AFTER INSERT ON versions BEGIN
+        UPDATE statements SET divergence_stale = divergence_stale + 1 WHERE id = new.statement_id;
+    END;
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,                      -- e.g. divergence_rules: the rules the schedule was computed with
+        value TEXT NOT NULL
+    );
+    -- What the old rule re-evaluated after every run is looked at once more, and then only when due.
+    UPDATE statements SET divergence_stale = 1
+        WHERE id IN (SELECT statement_id FROM divergences WHERE resolved_at IS NULL)
+           OR id IN (SELECT statement_id FROM versions
+                     WHERE julianday(captured_at) > (SELECT julianday(max(captured_at)) FROM versions) - 40)
+           OR julianday(coalesce(published_at, first_seen_at)) > (SELECT julianday(max(captured_at)) FROM versions) - 40;
+    """
+
+# 16: the variants that may be due a re-check found through indexes, not a pass over the archive
+# (store/recheck.py: the partial indexes' conditions are the ones its query names).
+RECHECK_INDEXES = """
+    CREATE INDEX variants_checked ON variants(last_checked_at);
+    CREATE INDEX variants_changed ON variants(last_changed_at) WHERE last_changed_at IS NOT NULL;
+    CREATE INDEX variants_by_first_seen ON variants(first_seen_at);
+    CREATE INDEX variants_gone ON variants(statement_id) WHERE last_outcome = 'gone' AND status = 'active';
+    CREATE INDEX variants_confirming ON variants(statement_id) WHERE confirm_after IS NOT NULL;
+    CREATE INDEX variants_odd_times ON variants(statement_id) WHERE (last_checked_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*'
+        OR first_seen_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*' OR last_changed_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*');
+    CREATE INDEX statements_odd_published ON statements(id) WHERE published_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*';
+    """
+
+# 17: the views people open answer from indexes and a running count, not a pass over the archive:
+# problem_variants through a partial index, coverage from coverage_counts (kept by triggers that fire when a
+# variant is added or its status or its statement's month changes, never on check bookkeeping), and
+# missing_translations finds the archive's languages by skipping through an index. latest_statements and
+# recent_changes lose their ORDER BY (Datasette sorts them, store/datasette-metadata.json), so counting and
+# faceting them no longer computes every row's languages and sorts the archive.
+VIEWS_AT_SCALE = """
+    CREATE INDEX variants_problems ON variants(last_checked_at)
+        WHERE status = 'deleted' OR failures > 0 OR last_outcome NOT IN ('ok', 'unchanged', 'not_modified');
+    CREATE TABLE coverage_counts (
+        month TEXT NOT NULL,                       -- YYYY-MM of publication, or 'unknown'
+        lang TEXT NOT NULL,
+        statements INTEGER NOT NULL DEFAULT 0,     -- language variants of statements published that month
+        active INTEGER NOT NULL DEFAULT 0,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (month, lang)
+    );
+    INSERT INTO coverage_counts (month, lang, statements, active, deleted)
+        SELECT coalesce(substr(s.published_at, 1, 7), 'unknown'), va.lang, count(*), sum(va.status = 'active'),
+               sum(va.status = 'deleted')
+        FROM variants va JOIN statements s ON s.id = va.statement_id GROUP BY 1, 2;
+    CREATE TRIGGER variants_coverage_insert AFTER INSERT ON variants BEGIN
+        INSERT INTO coverage_counts (month, lang) VALUES ((SELECT coalesce(substr(published_at, 1, 7), 'unknown')
+            FROM statements WHERE id = new.statement_id), new.lang) ON CONFLICT DO NOTHING;
+        UPDATE coverage_counts SET statements = statements + 1, active = active + (new.status = 'active'),
+            deleted = deleted + (new.status = 'deleted')
+        WHERE lang = new.lang AND month = (SELECT coalesce(substr(published_at, 1, 7), 'unknown') FROM statements
+                                           WHERE id = new.statement_id);
+    END;
+    CREATE TRIGGER variants_coverage_status AFTER UPDATE OF status ON variants WHEN old.status IS NOT new.status BEGIN
+        UPDATE coverage_counts SET active = active + (new.status = 'active') - (old.status = 'active'),
+            deleted = deleted + (new.status = 'deleted') - (old.status = 'deleted')
+        WHERE lang = new.lang AND month = (SELECT coalesce(substr(published_at, 1, 7), 'unknown') FROM statements
+                                           WHERE id = new.statement_id);
+    END;
+    CREATE TRIGGER statements_coverage_month AFTER UPDATE OF published_at ON statements
+        WHEN coalesce(substr(old.published_at, 1, 7), 'unknown') IS NOT coalesce(substr(new.published_at, 1, 7), 'unknown')
+    BEGIN
+        INSERT INTO coverage_counts (month, lang) SELECT coalesce(substr(new.published_at, 1, 7), 'unknown'), lang
+            FROM variants WHERE statement_id = new.id ON CONFLICT DO NOTHING;
+        UPDATE coverage_counts SET (statements, active, deleted) = (
+            SELECT statements + d * count(*), active + d * sum(v.status = 'active'), deleted + d * sum(v.status = 'deleted')
+            FROM variants v, (SELECT CASE WHEN coverage_counts.month = coalesce(substr(old.published_at, 1, 7), 'unknown')
+                                      THEN -1 ELSE 1 END AS d)
+            WHERE v.statement_id = new.id AND v.lang = coverage_counts.lang)
+        WHERE month IN (coalesce(substr(old.published_at, 1, 7), 'unknown'), coalesce(substr(new.published_at, 1, 7), 'unknown'))
+          AND lang IN (SELECT lang FROM variants WHERE statement_id = new.id);
+        DELETE FROM coverage_counts WHERE statements = 0;
+    END;
+    DROP VIEW coverage;
+    CREATE VIEW coverage AS
+        SELECT month, lang, statements, active, deleted FROM coverage_counts WHERE statements > 0
+        ORDER BY month DESC, lang;
+    DROP VIEW latest_statements;
+    CREATE VIEW latest_statements AS
+        SELECT s.id AS statement_id, s.published_at, s.kind, s.section, s.title, s.document_number,
+               (SELECT group_concat(lang, ' ') FROM (SELECT lang FROM variants WHERE statement_id = s.id
+                AND status = 'active' ORDER BY lang)) AS languages,
+               (SELECT count(*) FROM variants WHERE statement_id = s.id AND status = 'active') AS n_languages,
+               s.status, s.first_seen_at,
+               (SELECT url FROM variants WHERE statement_id = s.id ORDER BY lang <> 'ru', lang LIMIT 1) AS url
+        FROM statements s;
+    DROP VIEW recent_changes;
+    CREATE VIEW recent_changes AS
+        SELECT c.id AS change_id, c.detected_at, c.kind, c.cosmetic, c.statement_id, c.lang, va.title, c.summary,
+               c.from_version, c.to_version, s.published_at, va.url
+        FROM changes c
+        LEFT JOIN variants va ON va.statement_id = c.statement_id AND va.lang = c.lang
+        LEFT JOIN statements s ON s.id = c.statement_id;
+    DROP VIEW missing_translations;
+    CREATE VIEW missing_translations AS
+        WITH RECURSIVE recent AS (
+            SELECT * FROM statements WHERE status = 'active'
+            AND published_at >= date((SELECT max(published_at) FROM statements), '-30 days')
+        ), langs(lang) AS (
+            SELECT min(lang) FROM variants
+            UNION ALL SELECT (SELECT min(lang) FROM variants WHERE lang > langs.lang) FROM langs WHERE lang IS NOT NULL
+        )
+        SELECT r.id AS statement_id, r.published_at, r.kind, r.title, l.lang AS missing_lang,
+               (SELECT group_concat(lang, ' ') FROM (SELECT lang FROM variants WHERE statement_id = r.id
+                AND status = 'active' ORDER BY lang)) AS has_languages
+        FROM recent r, langs l
+        WHERE l.lang IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM variants va WHERE va.statement_id = r.id AND va.lang = l.lang
+                          AND va.status = 'active')
+        ORDER BY r.published_at DESC, l.lang;
+    """
