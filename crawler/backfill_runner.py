@@ -67,7 +67,9 @@ def run_backfill(request: CrawlRequest) -> ExitCode:
 def _plan(store: Any, request: CrawlRequest) -> tuple[type, dict[str, Any]]:
     """The spider of the request's part and what it is given: the rest of each chain, the queue, the captures."""
     from store.backfill import chains, pending
-    from store.variants import known_variants
+    from store.db import open_db
+    from store.timestamps import utcnow
+    from store.variants import KnownVariants
 
     spec = request.backfill
     assert spec is not None
@@ -91,7 +93,8 @@ def _plan(store: Any, request: CrawlRequest) -> tuple[type, dict[str, Any]]:
     site_kwargs = {**common, "sources": spec.sources, "until": spec.until, "shard": request.shard,
                    "progress": chains(store, f"listing {request.site} "),
                    "queue": pending(store, request.site, langs, request.since, spec.until),
-                   "known": known_variants(store, request.site)}
+                   # what the store had when the crawl began, looked up one variant at a time while it runs
+                   "known": KnownVariants(open_db(request.db, readonly=True), request.site, before=utcnow())}
     if spec.phase == "estimate":
         from crawler.spiders.estimate import EstimateSpider
 
