@@ -17,12 +17,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/crawl demo
 
+# Two workers (pytest-xdist): most tests wait on crawl subprocesses and the mirror, so both cores stay busy.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 # Everything but the tests marked `slow` (crawl subprocesses, full crawls of the mirror, kill and soak tests).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -n 2 -m "not slow"
 
 # Regenerate golden files (parser records, diffs) and show what changed.
 golden: $(STAMP)

@@ -34,7 +34,7 @@ def run_backfill(request: CrawlRequest) -> ExitCode:
         return ExitCode.FATAL
     try:
         spider_class, kwargs = _plan(store, request)
-    except sqlite3.OperationalError as exc:
+    except (sqlite3.OperationalError, StoreError) as exc:
         print(store_error_message(request.db, exc), file=sys.stderr)
         return ExitCode.FATAL
     finally:

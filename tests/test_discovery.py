@@ -139,7 +139,7 @@ def test_crawl_skips_quiet_listings_and_still_finds_new_statements_through_busy_
         con.conn.close()
         server.set_state("later")
         mark = len(server.requests)
-        out = crawl("run", *base)
+        crawl("run", *base)
         asked = [path for _, path, _ in server.requests[mark:]]
         index = [p for p in asked if not re.search(r"/\d{6,8}/", p) and not p.startswith(("/robots", "/__"))]
         assert index == ["/ru/foreign_policy/news/"], index

@@ -10,7 +10,6 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from scheduler import sinks
 from scheduler.sinks import AppriseSink, AtomSink, JsonlSink, SinkError, emit, register
 from store.changes import mark_initial_fill
 from store.db import open_db

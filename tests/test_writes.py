@@ -1,5 +1,4 @@
 """store.pages and store.runs: versions only on content change, atomic pages, re-derived versions on parser upgrades."""
-import json
 import os
 import sqlite3
 

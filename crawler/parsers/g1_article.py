@@ -38,7 +38,7 @@ Identity
 from __future__ import annotations
 
 import re
-from typing import Iterable, NamedTuple
+from typing import Iterable
 from urllib.parse import parse_qs, urlsplit
 
 from bs4 import BeautifulSoup
@@ -53,7 +53,7 @@ from .g1_page import DOC_NUMBER, MINISTRY_NAMES, classes, is_g1_page, is_ministr
 from .g1_urls import (
     ARCHIVE_LANGS, SITE, canonical_article_url, locale_to_lang, prefix_of, split_g1_url,
 )
-from .record import article_record
+from .record import PageIdentity, article_record
 
 # (is_g1_page, status_date, MINISTRY_NAMES and is_ministry_name live in g1_page; kept importable here)
 __all__ = ["PARSER_VERSION", "parse_article", "is_g1_page", "status_date", "MINISTRY_NAMES",
@@ -66,14 +66,6 @@ _CHROME_CLASS = re.compile(
     r"^(?:portlet-topper|portlet-title|site-title|logo|banner|breadcrumbs?|navigation|nav-menu"
     r"|portlet-navigation|portlet-search|search|advanced-search|site-languages|translation-mode)$",
     re.IGNORECASE)
-
-
-class _Identity(NamedTuple):
-    source_id: int
-    lang: str
-    section: str | None
-    url: str                  # canonical
-    languages: dict[str, str]
 
 
 def parse_article(html: str | bytes, url: str) -> dict:
@@ -192,7 +184,7 @@ def _document_number(root: Tag) -> str | None:
 
 # --- identity ---------------------------------------------------------------------------------
 
-def _identity(url: str, soup: BeautifulSoup, root: Tag) -> _Identity:
+def _identity(url: str, soup: BeautifulSoup, root: Tag) -> PageIdentity:
     """Asset id, section and instance from the url, else the translation links; language;
     the canonical url and every translation's (see the module doc)."""
     links = _translation_links(root)
@@ -227,7 +219,7 @@ def _identity(url: str, soup: BeautifulSoup, root: Tag) -> _Identity:
             languages[xx] = (canonical_article_url(url, xx, section, instance, asset_id)
                              if section and instance else canonical)
     languages[lang] = canonical
-    return _Identity(asset_id, lang, section, canonical, dict(sorted(languages.items())))
+    return PageIdentity(asset_id, lang, section, canonical, dict(sorted(languages.items())))
 
 
 def _translation_links(root: Tag) -> list[tuple[str, Tag]]:

@@ -53,7 +53,7 @@ from ._urls import absolute, path_id, query_id, query_lang
 from .body import extract_paragraphs, is_noise
 from .challenge import ensure_document
 from .errors import NotAnArticle
-from .record import article_record
+from .record import PageIdentity, article_record
 
 __all__ = ["PARSER_VERSION", "parse_article", "extract_paragraphs"]
 
@@ -85,14 +85,6 @@ class _Content(NamedTuple):
     document_number: str | None
     body_mark: Marked | None  # the article template's body (its tree is built last)
     body_el: Tag | None       # the announcement template's body
-
-
-class _Identity(NamedTuple):
-    source_id: int
-    lang: str
-    section: str | None
-    url: str                  # canonical
-    languages: dict[str, str]
 
 
 def parse_article(html: str | bytes, url: str) -> dict:
@@ -176,7 +168,7 @@ def _announcement(soup: BeautifulSoup) -> tuple[str, Tag | None, str | None]:
 
 # --- identity --------------------------------------------------------------------------------
 
-def _identity(url: str, by_class: dict[str, list[Marked]], marked: Sequence[Marked]) -> _Identity:
+def _identity(url: str, by_class: dict[str, list[Marked]], marked: Sequence[Marked]) -> PageIdentity:
     """Id, language, section, canonical url and translations (see the module doc)."""
     parts = urlsplit(url)
     ui, section, source_id = split_article_path(parts.path)
@@ -201,7 +193,7 @@ def _identity(url: str, by_class: dict[str, list[Marked]], marked: Sequence[Mark
     if lang is None:
         raise NotAnArticle("cannot tell the content language (no ?lang=, no UI prefix)")
     canonical = _canonical(parts, ui or lang, section, source_id, lang)
-    return _Identity(source_id, lang, section, canonical, _languages(url, trans_links, lang, canonical))
+    return PageIdentity(source_id, lang, section, canonical, _languages(url, trans_links, lang, canonical))
 
 
 def _path_from_links(trans_links: list[tuple[str, str]], source_id: int, ui: str | None,

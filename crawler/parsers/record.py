@@ -1,12 +1,24 @@
 """The article record both portals' parsers return (``docs/ARCHITECTURE.md``), built in one place."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from crawler.sections import classify_kind
 from store.paragraphs import join_body
 
 from .errors import NotAnArticle
 
-__all__ = ["article_record"]
+__all__ = ["PageIdentity", "article_record"]
+
+
+class PageIdentity(NamedTuple):
+    """Which statement and language variant a page says it is (both portals' parsers read it)."""
+
+    source_id: int
+    lang: str
+    section: str | None
+    url: str                  # canonical
+    languages: dict[str, str]
 
 
 def article_record(*, site: str, source_id: int, lang: str, url: str, section: str | None, title: str,
