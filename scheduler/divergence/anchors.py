@@ -181,13 +181,13 @@ def _roman(token: str) -> int | None:
     return total
 
 
-def soft_numbers(text: str) -> set[str]:
+def soft_numbers(text: str) -> frozenset[str]:
     """Numbers written as words ("two", "двух", "zwei"), as ``num:`` anchors that may satisfy a digit."""
-    return {f"num:{_NUMBER_WORDS[w]}" for w in (x.casefold() for x in _WORD.findall(text)) if w in _NUMBER_WORDS}
+    return frozenset(f"num:{_NUMBER_WORDS[w]}" for w in (x.casefold() for x in _WORD.findall(text)) if w in _NUMBER_WORDS)
 
 
 def compare_anchors(a: Counter[str], b: Counter[str], text_a: str = "", text_b: str = "", *,
-                    soft: tuple[set[str], set[str]] | None = None) -> tuple[int, list[str], list[str]]:
+                    soft: tuple[frozenset[str], frozenset[str]] | None = None) -> tuple[int, list[str], list[str]]:
     """(matched, only in a, only in b). ``lat:`` anchors from one side also match the other's raw text,
     and digits match the same number written as a word on the other side (``soft``: precomputed
     :func:`soft_numbers` of both texts)."""
@@ -198,8 +198,9 @@ def compare_anchors(a: Counter[str], b: Counter[str], text_a: str = "", text_b: 
     only_b = list((b - a).elements())
     if only_a or only_b:
         soft_a, soft_b = soft if soft is not None else (soft_numbers(text_a), soft_numbers(text_b))
-        low_b = text_b.casefold()
-        low_a = text_a.casefold()
+        # (casefolded only when a name is left to look for: most comparisons have none)
+        low_b = text_b.casefold() if any(x.startswith("lat:") for x in only_a) else ""
+        low_a = text_a.casefold() if any(x.startswith("lat:") for x in only_b) else ""
         keep_a = []
         for x in only_a:
             if x in soft_b or (x.startswith("lat:") and x[4:] in low_b):

@@ -123,8 +123,12 @@ def _reward_aligned_neighbours(links: list[Link]) -> None:
 
 def _score_unmatched(links: list[Link], pa: list[Para], pb: list[Para]) -> None:
     """How sure are we that an unmatched paragraph really has no counterpart?"""
-    whole_a = (" ".join(p.text for p in pa), sum((p.anchors for p in pa), Counter()))
-    whole_b = (" ".join(p.text for p in pb), sum((p.anchors for p in pb), Counter()))
+    # Each side taken whole once: its text, anchors and numbers written as words (the union of its paragraphs'
+    # own, precomputed: reading them again from the whole text for every unmatched paragraph was most of the cost).
+    whole_a = (" ".join(p.text for p in pa), sum((p.anchors for p in pa), Counter()),
+               frozenset().union(*(p.soft for p in pa)))
+    whole_b = (" ".join(p.text for p in pb), sum((p.anchors for p in pb), Counter()),
+               frozenset().union(*(p.soft for p in pb)))
     for k, lk in enumerate(links):
         if lk.kind == "match":
             continue
@@ -133,9 +137,9 @@ def _score_unmatched(links: list[Link], pa: list[Para], pb: list[Para]) -> None:
             lk.reasons.append("boilerplate line, not reported")
             continue
         para = pa[lk.a[0]] if lk.a else pb[lk.b[0]]
-        other_text, other_anchors = whole_b if lk.a else whole_a
+        other_text, other_anchors, other_soft = whole_b if lk.a else whole_a
         evidence = _absence_evidence(lk, para, *_matched_neighbours(links, k))
-        evidence += _absent_anchor_evidence(para, other_text, other_anchors)
+        evidence += _absent_anchor_evidence(para, other_text, other_anchors, other_soft)
         if para.heading:
             evidence.append((-0.15, "heading"))
         lk.confidence = _clip(_apply(lk, 0.5, evidence))
@@ -162,11 +166,12 @@ def _absence_evidence(lk: Link, para: Para, prev: Link | None, nxt: Link | None)
     return out
 
 
-def _absent_anchor_evidence(para: Para, other_text: str, other_anchors: Counter) -> Evidence:
+def _absent_anchor_evidence(para: Para, other_text: str, other_anchors: Counter,
+                            other_soft: frozenset[str]) -> Evidence:
     """Its numbers and names absent from the whole other version confirm it; found elsewhere, they cast doubt."""
     if not para.anchors:
         return []
-    m, only, _ = compare_anchors(para.anchors, other_anchors, para.text, other_text)
+    m, only, _ = compare_anchors(para.anchors, other_anchors, para.text, other_text, soft=(para.soft, other_soft))
     if only and not m:
         return [(0.1, "its numbers/names are absent from the other version")]
     if m > len(only):

@@ -15,7 +15,7 @@ ROLE_COST = {1: -1.0, 0: 0.5, -1: 7.0}  # by roles_compatible(): same role, unkn
 INF = float("inf")
 MAX_BONUS = 1.0 + 0.7 * 4 + 0.5  # the most role, anchor and heading evidence can take off a cost
 
-Pool = tuple[Counter, str, set]  # a group's anchors, text and soft numbers
+Pool = tuple[Counter, str, frozenset]  # a group's anchors, text and soft numbers
 
 
 def _phi(x: float) -> float:
@@ -38,9 +38,9 @@ def anchor_cost(ga: Sequence[Para], gb: Sequence[Para]) -> float:
 def pool(group: Sequence[Para]) -> Pool:
     """A group's anchors, text and soft numbers taken together."""
     if len(group) == 1:
-        return group[0].anchors, group[0].text, set(group[0].soft)
+        return group[0].anchors, group[0].text, group[0].soft
     return sum((p.anchors for p in group), Counter()), " ".join(p.text for p in group), \
-        set().union(*(p.soft for p in group))
+        frozenset().union(*(p.soft for p in group))
 
 
 def anchor_cost_of(a: Pool, b: Pool) -> float:

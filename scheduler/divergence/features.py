@@ -42,7 +42,7 @@ def _features(speaker: str | None, text: str) -> tuple[str | None, int, Counter,
     (the anchors Counter is shared, so nothing may modify it in place).
     """
     return (speaker_role(speaker), text_length(text), extract_anchors(text), is_heading(speaker, text),
-            speaker is None and is_boilerplate(text), frozenset(soft_numbers(text)))
+            speaker is None and is_boilerplate(text), soft_numbers(text))
 
 
 _BOILERPLATE = re.compile(r"^[\W\d_]*$")
