@@ -164,6 +164,14 @@ def _get(url: str) -> tuple[float, Any]:
     return (time.perf_counter() - t) * 1000, data
 
 
+def _get_page(url: str) -> tuple[float, dict[str, Any]]:
+    """An HTML page's time; its rows: the results it lists."""
+    t = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=60) as resp:
+        html = resp.read().decode("utf-8", "replace")
+    return (time.perf_counter() - t) * 1000, {"rows": [None] * html.count('<article class="hit"')}
+
+
 def query_words(db_path: str) -> dict[str, str]:
     """Common and rare words of Russian and English bodies (from a sample), and a name as people search it."""
     import collections
@@ -202,10 +210,12 @@ def datasette_figures(db_path: str, words: dict[str, str], repeat: int = 20) -> 
             snippets = f"{base}.json?" + urllib.parse.urlencode({"sql": SNIPPET_SQL, "q": word, "_shape": "objects"})
             # As Datasette's own page for the current texts asks (whole bodies, a count of all matches).
             view = f"{base}/current_texts.json?_search={urllib.parse.quote(word)}&_size=20&_shape=objects"
-            for kind, url in (("snippets", snippets), ("view", view)):
+            # The reading room's search page, as people use it (HTML: snippets grouped by statement).
+            page = f"http://127.0.0.1:{port}/-/search?" + urllib.parse.urlencode({"q": word})
+            for kind, url in (("snippets", snippets), ("view", view), ("reading room", page)):
                 times, rows = [], 0
                 for _ in range(repeat):
-                    ms, data = _get(url)
+                    ms, data = _get(url) if kind != "reading room" else _get_page(url)
                     times.append(ms)
                     rows = len(data.get("rows", []))
                 times.sort()
