@@ -99,8 +99,10 @@ def archive_counts(db: sqlite_utils.Database) -> dict[str, object]:
 def awaiting_deletion(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
     """(statement, language, last check) of active variants whose last answer was 'gone', oldest check first."""
     return [tuple(r) for r in db.conn.execute(
-        "SELECT statement_id, lang, last_checked_at FROM variants WHERE status='active' AND last_outcome='gone'"
-        " ORDER BY last_checked_at").fetchall()]
+        # Through the partial index of such variants (a handful): `+` keeps the planner from walking the whole
+        # archive in check order to avoid sorting them (1.2 s at 400,000 variants).
+        "SELECT statement_id, lang, last_checked_at FROM variants WHERE last_outcome = 'gone' AND status = 'active'"
+        " ORDER BY +last_checked_at").fetchall()]
 
 
 def failing_variants(db: sqlite_utils.Database, min_failures: int, limit: int = 20) -> list[tuple[str, str, int, str, str]]:
