@@ -16,6 +16,7 @@ from markupsafe import Markup
 from scheduler.diff.terminal import safe_terminal
 
 Terms = Sequence[tuple[tuple[str, ...], bool]]
+_SPACE = re.compile(r"\s")
 
 
 def pattern(terms: Terms) -> re.Pattern[str] | None:
@@ -47,7 +48,19 @@ def highlight(text: str | None, pat: re.Pattern[str] | None) -> Markup:
 
 def snippet(text: str | None, pat: re.Pattern[str] | None, width: int = 260) -> Markup:
     """About ``width`` characters around the first match, the matches marked, cut at spaces."""
-    clean = re.sub(r"\s+", " ", safe_terminal(text or ""))
+    # Only a window around the first match is cleaned: cleaning whole 100,000-character transcripts was most of
+    # a search page's time (a window starts at a space, so no word is cut into a false match).
+    raw = text or ""
+    first = pat.search(raw) if pat else None
+    lo, hi = 0, min(len(raw), 4 * width)
+    if first is not None:
+        lo, hi = max(0, first.start() - 2 * width), min(len(raw), first.end() + 4 * width)
+        if lo:
+            space = _SPACE.search(raw, lo, first.start())
+            lo = space.end() if space else first.start()
+    clean = re.sub(r"\s+", " ", safe_terminal(raw[lo:hi]))
+    clean = clean.lstrip() if lo else clean
+    cut_before, cut_after = lo > 0, hi < len(raw)
     m = pat.search(clean) if pat else None
     start = 0 if m is None else max(0, m.start() - width // 3)
     if start:
@@ -58,4 +71,4 @@ def snippet(text: str | None, pat: re.Pattern[str] | None, width: int = 260) -> 
         space = clean.rfind(" ", start, end)
         end = space if space > start else end
     piece = _marked(clean[start:end], pat)
-    return Markup(("… " if start else "") + piece + (" …" if end < len(clean) else ""))
+    return Markup(("… " if start or cut_before else "") + piece + (" …" if end < len(clean) or cut_after else ""))
