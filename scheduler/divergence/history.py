@@ -93,22 +93,27 @@ def edit_not_propagated(history_x: Sequence[Mapping[str, Any]], history_y: Seque
         return []
     y_first, y_cur = ys[0], history_y[-1]
     x_cur = history_x[-1]
-    al_cur = align(x_cur["paragraphs"], y_cur["paragraphs"], lang_x, lang_y)
-    y_edits = _edits_touching(ys, y_cur)
+    al_cur: Alignment | None = None   # aligned when first needed
+    y_edits: list[tuple[Mapping[str, Any], set[int]]] | None = None
     pending: list[dict[str, Any]] = []
     for prev, ver in zip(xs, xs[1:]):
         if not _after(ver, y_first) or is_cosmetic(prev, ver):
             continue  # edits before the translation existed, or cosmetic ones
+        if now_dt - to_datetime(ver["captured_at"]) < delay or _after(y_first, ver):
+            # Too recent to report (the statement is evaluated again when the delay runs out), or the translation
+            # was made from the edited text: decided before any alignment, the costly part (an edit is usually
+            # evaluated in the run that found it, when it is always too recent).
+            continue
         new_idx, old_idx, phrases = _edited_paragraphs(prev, ver)
         if not new_idx and not old_idx:
             continue
+        if al_cur is None or y_edits is None:
+            al_cur = align(x_cur["paragraphs"], y_cur["paragraphs"], lang_x, lang_y)
+            y_edits = _edits_touching(ys, y_cur)
         pairs, counterparts = _counterparts(prev, _map_forward(ver, x_cur, new_idx), old_idx, al_cur, y_cur,
                                             lang_x, lang_y)
         followed = [yv for yv, touched in y_edits if not _after(prev, yv) and (touched & counterparts or not counterparts)]
-        if followed or _after(y_first, ver):
-            continue
-        age = now_dt - to_datetime(ver["captured_at"])
-        if age < delay:
+        if followed:
             continue
         pending.append({"from_version": prev["version"], "to_version": ver["version"],
                         "captured_at": ver["captured_at"], "edited": phrases, "pairs": pairs,
