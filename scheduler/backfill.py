@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
-from scheduler.cycle import CycleError
+from scheduler.cycle import CycleError, open_for_run, unwritable
 from scheduler.detect import DeletionRule, detect_changes
 from scheduler.detect_captures import detect_capture_changes
 from scheduler.divergence.findings import Config as DivergenceConfig
@@ -23,7 +23,7 @@ from store.backfill import mark_news_as_fill
 from store.backfill_request import DEFAULT_SOURCES, BackfillSpec, BadSpec
 from store.changes import mark_initial_fill
 from store.crawl_request import BadRequest, CrawlRequest
-from store.db import StoreError, open_db
+from store.db import open_db
 from store.exit_codes import ExitCode
 from store.runs import close_orphaned_runs, finish_run, start_run
 from store.sql import rollback
@@ -88,17 +88,14 @@ def run_backfill(db_path: str, settings: BackfillSettings, *,
     from scheduler.crawl_process import run_crawl
 
     request = backfill_request(db_path, settings)
-    try:
-        db = open_db(db_path)
-    except StoreError as exc:
-        raise CycleError(str(exc), ExitCode.FATAL) from None
+    db = open_for_run(db_path)
     try:
         try:
             close_orphaned_runs(db)
             run_id = start_run(db, command="backfill", base_url=request.target,
                                options={**request.options(), "backfill": settings.spec}, owner_pid=os.getpid())
         except sqlite3.OperationalError as exc:
-            raise CycleError(f"cannot write the database {db_path}: {exc}", ExitCode.FATAL) from None
+            raise CycleError(unwritable(db_path, exc), ExitCode.FATAL) from None
         deadline = None if settings.time_limit is None else time.monotonic() + settings.time_limit
         ran, crawl_result = [], None
         for phase, host in phases(request):

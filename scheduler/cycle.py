@@ -71,15 +71,8 @@ def run_cycle(db_path: str, settings: CycleSettings, *, command: str = "run", qu
     from scheduler.sinks import SinkError, make_sinks, register
 
     request = crawl_request(db_path, settings)
+    db = open_for_run(db_path)
     try:
-        db = open_db(db_path)
-    except StoreError as exc:
-        raise CycleError(str(exc), ExitCode.FATAL) from None
-    try:
-        try:
-            ensure_sound(db, db_path)   # nothing is written into a damaged file
-        except DatabaseDamaged as exc:
-            raise CycleError(str(exc), ExitCode.FATAL) from None
         try:
             sinks = make_sinks(db, atom=settings.atom, jsonl=settings.jsonl, notify=settings.notify,
                                feed_url=settings.feed_url)
@@ -91,7 +84,7 @@ def run_cycle(db_path: str, settings: CycleSettings, *, command: str = "run", qu
             run_id = start_run(db, command=command, base_url=request.target, options=request.options(),
                                owner_pid=os.getpid(), now=now)
         except sqlite3.OperationalError as exc:
-            raise CycleError(_unwritable(db_path, exc), ExitCode.FATAL) from None
+            raise CycleError(unwritable(db_path, exc), ExitCode.FATAL) from None
         result = run_crawl(replace(request, run_id=run_id), workers=settings.workers,
                            time_limit=settings.time_limit, quiet=quiet)
         try:
@@ -106,12 +99,28 @@ def run_cycle(db_path: str, settings: CycleSettings, *, command: str = "run", qu
             if is_damage(exc):
                 raise CycleError(damaged_message(db_path, str(exc)).replace("; nothing was written", ""),
                                  ExitCode.FATAL) from None
-            raise CycleError(_unwritable(db_path, exc), ExitCode.FATAL) from None
+            raise CycleError(unwritable(db_path, exc), ExitCode.FATAL) from None
     finally:
         db.conn.close()
 
 
-def _unwritable(db_path: str, exc: Exception) -> str:
+def open_for_run(db_path: str) -> Any:
+    """The store a run (a cycle, a backfill) writes into, found sound first: nothing is written into a damaged
+    file. CycleError (exit status 3) when it cannot be opened or is damaged."""
+    try:
+        db = open_db(db_path)
+    except StoreError as exc:
+        raise CycleError(str(exc), ExitCode.FATAL) from None
+    try:
+        ensure_sound(db, db_path)
+    except DatabaseDamaged as exc:
+        db.conn.close()
+        raise CycleError(str(exc), ExitCode.FATAL) from None
+    return db
+
+
+def unwritable(db_path: str, exc: Exception) -> str:
+    """The one line for a store that cannot be written."""
     return f"cannot write the database {db_path}: {exc} (is the disk full, or the file or directory read-only?)"
 
 

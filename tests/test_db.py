@@ -174,7 +174,8 @@ def test_a_damaged_database_is_one_line_exit_3_and_never_written(tmp_path, archi
     _damage_an_index_page(path)
     before = path.read_bytes()
     for args in (["run", "--base-url", "http://127.0.0.1:9", "--delay", "0"], ["status"], ["changes"],
-                 ["diff", "1974990"], ["export"], ["watch", "--once", "--base-url", "http://127.0.0.1:9"]):
+                 ["diff", "1974990"], ["export"], ["watch", "--once", "--base-url", "http://127.0.0.1:9"],
+                 ["backfill", "--base-url", "http://127.0.0.1:9", "--delay", "0"]):
         proc = subprocess.run([sys.executable, "-m", "scheduler.cli", *args, "--db", str(path)],
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 3, (args, proc.stdout, proc.stderr)
