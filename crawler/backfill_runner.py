@@ -23,7 +23,7 @@ def run_backfill(request: CrawlRequest) -> ExitCode:
     from scrapy.crawler import CrawlerProcess
 
     from crawler.pipeline import STORE_ERROR_STAT
-    from crawler.settings import crawl_settings
+    from crawler.settings import request_settings
     from store.db import StoreError, open_db
 
     assert request.backfill is not None
@@ -39,11 +39,7 @@ def run_backfill(request: CrawlRequest) -> ExitCode:
         return ExitCode.FATAL
     finally:
         store.conn.close()
-    settings = crawl_settings(
-        db=request.db, run_id=request.run_id, base_url=request.target, delay=request.delay,
-        ignore_robots=request.ignore_robots, timeout=request.timeout, retries=request.retries, progress=False,
-        log_level=["ERROR", "INFO", "DEBUG"][min(request.verbose, 2)], warc_dir=request.warc_dir,
-        warc_max_size=request.warc_max_size)
+    settings = request_settings(request, progress=False)   # (the parent draws the backfill's own progress)
     estimate = request.backfill.phase == "estimate"
     settings["ITEM_PIPELINES"] = {} if estimate else {"crawler.backfill_pipeline.BackfillPipeline": 300}
     process = CrawlerProcess(settings)

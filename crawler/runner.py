@@ -29,7 +29,7 @@ def run_crawl(request: CrawlRequest) -> ExitCode:
     from scrapy.crawler import CrawlerProcess
 
     from crawler.pipeline import STORE_ERROR_STAT
-    from crawler.settings import crawl_settings
+    from crawler.settings import request_settings
     from crawler.spiders.archive import ArchiveSpider
     from crawler.spiders.mid import MidSpider
     from store.db import StoreError, open_db
@@ -51,11 +51,7 @@ def run_crawl(request: CrawlRequest) -> ExitCode:
         return ExitCode.FATAL
     finally:
         store.conn.close()
-    process = CrawlerProcess(crawl_settings(
-        db=request.db, run_id=request.run_id, base_url=request.target, delay=request.delay, ignore_robots=request.ignore_robots,
-        timeout=request.timeout, retries=request.retries, progress=request.progress,
-        log_level=["ERROR", "INFO", "DEBUG"][min(request.verbose, 2)], warc_dir=request.warc_dir,
-        warc_max_size=request.warc_max_size, browser_after=request.browser_after))
+    process = CrawlerProcess(request_settings(request, progress=request.progress))
     if not request.verbose:
         _quiet_request_failures()
     spider = process.create_crawler(ArchiveSpider if request.site == "archive.mid.ru" else MidSpider)

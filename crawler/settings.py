@@ -3,7 +3,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from store.crawl_request import CrawlRequest
+
 USER_AGENT = "ministry-watch/0.1 (+https://github.com/ministry-watch/ministry-watch; archive of public MFA statements)"
+
+
+def request_settings(request: CrawlRequest, *, progress: bool) -> dict[str, Any]:
+    """The settings of the crawl a request asks for (`crawl run` and every part of a backfill alike)."""
+    return crawl_settings(
+        db=request.db, run_id=request.run_id, base_url=request.target, delay=request.delay,
+        ignore_robots=request.ignore_robots, timeout=request.timeout, retries=request.retries, progress=progress,
+        log_level=["ERROR", "INFO", "DEBUG"][min(request.verbose, 2)], warc_dir=request.warc_dir,
+        warc_max_size=request.warc_max_size, browser_after=request.browser_after)
 
 
 def crawl_settings(*, db: str, run_id: int | None, base_url: str, delay: float = 1.0, ignore_robots: bool = False,
