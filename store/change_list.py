@@ -29,9 +29,11 @@ class ChangeFilter:
 def _where(f: ChangeFilter) -> tuple[list[str], list[Any]]:
     where: list[str] = []
     params: list[Any] = []
-    kinds = [k for k in f.kinds if k in READER_KINDS] or list(READER_KINDS)
-    marks, values = in_list(kinds)
-    where.append(f"c.kind IN {marks}")
+    kinds = [k for k in f.kinds if k in READER_KINDS]
+    marks, values = in_list(kinds or READER_KINDS)
+    # Without a kind chosen nearly every change qualifies: `+` makes the newest first a walk down the index on
+    # detected_at that stops at the page's end, not a sort of every change by kind (2 s at 440,000 changes).
+    where.append(f"c.kind IN {marks}" if kinds else f"+c.kind IN {marks}")
     params += values
     for col, wanted in (("c.lang", f.langs), ("s.section", f.sections)):
         if wanted:
