@@ -27,10 +27,11 @@ _VARIANTS_SQL = """
 SELECT va.statement_id, s.site, s.source_id, va.lang, va.url, s.kind, s.section, s.published_at, s.document_number,
        s.status, va.status, va.first_seen_at, va.last_changed_at,
        v.version, v.title, v.body, v.layout, v.content_sha256, v.captured_at, v.parser_version,
-       v.payload_digest, v.warc_file, v.warc_offset, {kept}
+       w.payload_digest, w.warc_file, w.warc_offset, {kept}
 FROM variants va
 JOIN statements s ON s.id = va.statement_id
 JOIN versions v ON v.statement_id = va.statement_id AND v.lang = va.lang AND v.version = va.current_version
+LEFT JOIN warc_records w ON w.id = v.warc_record_id
 WHERE {where}
 ORDER BY s.published_at, s.source_id, va.lang
 """
@@ -91,13 +92,16 @@ def iter_variants(db: sqlite_utils.Database, since: str | None = None, with_vers
         where.append(f"va.lang IN ({','.join('?' * len(langs))})")
         params += langs
     cur = db.conn.execute(_VARIANTS_SQL.format(where=" AND ".join(where), kept=_KEPT), params)
-    version_columns = ", ".join("v.layout" if f == "paragraphs" else f"v.{f}" for f in VERSION_FIELDS)
+    warc = {"payload_digest", "warc_file", "warc_offset"}   # said by the version's WARC record
+    version_columns = ", ".join("v.layout" if f == "paragraphs" else f"w.{f}" if f in warc else f"v.{f}"
+                                for f in VERSION_FIELDS)
     for row in cur.fetchall():
         item = dict(zip(VARIANT_FIELDS, row))
         item["paragraphs"] = paragraphs_of(item["body"], item["paragraphs"], row[-1])
         if with_versions:
             vcur = db.conn.execute(
-                f"SELECT {version_columns}, {_KEPT} FROM versions v WHERE v.statement_id=? AND v.lang=?"
+                f"SELECT {version_columns}, {_KEPT} FROM versions v LEFT JOIN warc_records w ON w.id = v.warc_record_id"
+                " WHERE v.statement_id=? AND v.lang=?"
                 " ORDER BY v.version", (item["statement_id"], item["lang"]))
             item["versions"] = []
             for vrow in vcur.fetchall():

@@ -156,3 +156,32 @@ VIEWS_AT_SCALE = """
                           AND va.status = 'active')
         ORDER BY r.published_at DESC, l.lang;
     """
+
+# 18: bytes per version (issue 17). Where a version's page is archived is said once, by its WARC record:
+# versions kept the record's file, offset and payload digest a second time (~100 bytes a version), and those
+# columns sat after the body, so reading them walked the text's overflow pages. Versions read them through
+# warc_record_id (store/sources.py, the current_texts view). Indexes no query uses go: versions_payload (a
+# version is found by its digest through warc_records) and variants_first_seen (the primary key already finds
+# the one row). The WARC dedup lookup indexes a 10-character prefix of the digest (50 bits) instead of the
+# whole 37-character string; the query still compares the whole digest.
+VERSIONS_WARC_BY_RECORD = """
+    UPDATE versions SET warc_record_id = (SELECT w.id FROM warc_records w WHERE w.warc_file = versions.warc_file
+                                           AND w.warc_offset = versions.warc_offset)
+        WHERE warc_record_id IS NULL AND warc_file IS NOT NULL;
+    DROP VIEW IF EXISTS current_texts;
+    DROP INDEX IF EXISTS versions_payload;
+    DROP INDEX IF EXISTS variants_first_seen;
+    ALTER TABLE versions DROP COLUMN warc_file;
+    ALTER TABLE versions DROP COLUMN warc_offset;
+    ALTER TABLE versions DROP COLUMN payload_digest;
+    CREATE VIEW current_texts AS
+        SELECT v.id AS version_id, va.statement_id, va.lang, v.version, v.title, v.body, s.published_at, s.kind,
+               s.section, va.url, va.status, v.captured_at, v.parser_version, w.warc_file, w.warc_offset,
+               w.payload_digest
+        FROM variants va
+        JOIN versions v ON v.statement_id = va.statement_id AND v.lang = va.lang AND v.version = va.current_version
+        JOIN statements s ON s.id = va.statement_id
+        LEFT JOIN warc_records w ON w.id = v.warc_record_id;
+    DROP INDEX IF EXISTS warc_records_payload;
+    CREATE INDEX warc_records_payload ON warc_records(substr(payload_digest, 1, 15)) WHERE record_type = 'response';
+    """

@@ -65,9 +65,10 @@ def variants(db: sqlite_utils.Database, sid: str) -> list[dict[str, Any]]:
 def versions(db: sqlite_utils.Database, sid: str, lang: str) -> list[dict[str, Any]]:
     """Every version of a variant without its text, oldest first: what a timeline and a citation need."""
     return dict_rows(db.conn.execute(
-        "SELECT id, version, title, captured_at, published_at, document_number, run_id, parser_version, rederived,"
-        " content_sha256, warc_file, warc_offset, payload_digest FROM versions WHERE statement_id=? AND lang=?"
-        " ORDER BY version", (sid, lang)))
+        "SELECT v.id, v.version, v.title, v.captured_at, v.published_at, v.document_number, v.run_id,"
+        " v.parser_version, v.rederived, v.content_sha256, v.warc_record_id, w.warc_file, w.warc_offset,"
+        " w.payload_digest FROM versions v LEFT JOIN warc_records w ON w.id = v.warc_record_id"
+        " WHERE v.statement_id=? AND v.lang=? ORDER BY v.version", (sid, lang)))
 
 
 def variant_changes(db: sqlite_utils.Database, sid: str, lang: str) -> list[dict[str, Any]]:
@@ -77,14 +78,13 @@ def variant_changes(db: sqlite_utils.Database, sid: str, lang: str) -> list[dict
         " WHERE statement_id=? AND lang=? AND kind NOT LIKE 'divergence%' ORDER BY id", (sid, lang)))
 
 
-def warc_record_uri(db: sqlite_utils.Database, warc_file: str | None, warc_offset: int | None) -> dict[str, Any] | None:
-    """The WARC record at a file and offset: its WARC-Record-ID, target URI and date, or None."""
-    if warc_file is None or warc_offset is None:
+def warc_record_uri(db: sqlite_utils.Database, warc_record_id: int | None) -> dict[str, Any] | None:
+    """A version's WARC record: its WARC-Record-ID, target URI and date, or None."""
+    if warc_record_id is None:
         return None
     try:
         return dict_row(db.conn.execute(
-            "SELECT record_id, target_uri, warc_date FROM warc_records WHERE warc_file=? AND warc_offset=?",
-            (warc_file, warc_offset)))
+            "SELECT record_id, target_uri, warc_date FROM warc_records WHERE id=?", (warc_record_id,)))
     except sqlite3.OperationalError:  # an archive from before the WARC index
         return None
 

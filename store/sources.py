@@ -35,8 +35,8 @@ class Source:
 def version_source(db: sqlite_utils.Database, sid: str, lang: str, version: int) -> Source | None:
     """Where the page behind one version is archived, or None for an unknown version."""
     row = db.conn.execute(
-        "SELECT raw_response_id, warc_record_id, warc_file, warc_offset, payload_digest FROM versions"
-        " WHERE statement_id=? AND lang=? AND version=?", (sid, lang, version)).fetchone()
+        "SELECT v.raw_response_id, v.warc_record_id, w.warc_file, w.warc_offset, w.payload_digest FROM versions v"
+        " LEFT JOIN warc_records w ON w.id = v.warc_record_id WHERE v.statement_id=? AND v.lang=? AND v.version=?", (sid, lang, version)).fetchone()
     return Source(*row) if row else None
 
 

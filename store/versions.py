@@ -31,12 +31,11 @@ def insert_version(db: sqlite_utils.Database, sid: str, lang: str, number: int, 
     layout = layout_of(paragraphs, body)
     cur = db.conn.execute(
         "INSERT INTO versions (statement_id, lang, version, title, body, layout, content_sha256, published_at,"
-        " document_number, captured_at, run_id, parser_version, raw_response_id, rederived, warc_record_id,"
-        " warc_file, warc_offset, payload_digest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " document_number, captured_at, run_id, parser_version, raw_response_id, rederived, warc_record_id)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (sid, lang, number, record["title"], body, layout, sha,
          record.get("published_at"), record.get("document_number"), now, run_id,
-         record.get("parser_version", "unknown"), source.raw_response_id, int(rederived), source.warc_record_id,
-         source.warc_file, source.warc_offset, source.payload_digest),
+         record.get("parser_version", "unknown"), source.raw_response_id, int(rederived), source.warc_record_id),
     )
     if layout is None:  # the body cannot give these paragraphs back: they are kept as they are
         db.conn.execute("INSERT INTO version_paragraphs (version_id, paragraphs) VALUES (?, ?)",

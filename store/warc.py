@@ -55,6 +55,14 @@ class WarcRef:
     payload_digest: str
 
 
+# The response record already holding a payload (a new identical one is written as a revisit). The index holds
+# the digest's first 15 characters (migration 18) and the whole digest is compared too, written +payload_digest:
+# SQLite 3.40 otherwise scans the index instead of searching it.
+ORIGINAL_SQL = ("SELECT id, warc_file, warc_offset, record_id, target_uri, warc_date FROM warc_records"
+                " WHERE substr(payload_digest, 1, 15) = substr(?, 1, 15) AND +payload_digest=?"
+                " AND record_type='response' AND http_status=200 ORDER BY +id LIMIT 1")
+
+
 def payload_digest(body: bytes) -> str:
     """The WARC-Payload-Digest of a body, as warcio writes it (sha1, base32)."""
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
@@ -243,11 +251,7 @@ class WarcArchive:
 
         original = None
         if status == 200 and body:
-            original = self.db.conn.execute(
-                "SELECT id, warc_file, warc_offset, record_id, target_uri, warc_date FROM warc_records"
-                " WHERE payload_digest=? AND record_type='response' AND http_status=200 ORDER BY id LIMIT 1",
-                (digest,),
-            ).fetchone()
+            original = self.db.conn.execute(ORIGINAL_SQL, (digest, digest)).fetchone()
         if original is not None:
             # Identical-payload-digest revisit: the HTTP headers only, pointing at the stored payload.
             record = _record("revisit", url, date, record_id, [

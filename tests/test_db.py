@@ -182,3 +182,18 @@ def test_a_damaged_database_is_one_line_exit_3_and_never_written(tmp_path, archi
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and "damaged" in lines[0] and "Traceback" not in proc.stderr, (args, proc.stderr)
     assert path.read_bytes() == before
+
+
+def test_new_database_uses_8k_pages_and_an_older_file_keeps_its_own(tmp_path):
+    import sqlite3
+
+    assert open_db(tmp_path / "new.db").conn.execute("PRAGMA page_size").fetchone()[0] == 8192
+    old = tmp_path / "old.db"
+    conn = sqlite3.connect(old)
+    conn.execute("PRAGMA page_size = 4096")
+    conn.execute("CREATE TABLE t (x)")     # a file with content: its page size is fixed
+    conn.execute("DROP TABLE t")
+    conn.close()
+    db = open_db(old)
+    assert db.conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+    assert db.conn.execute("SELECT count(*) FROM versions").fetchone()[0] == 0

@@ -37,10 +37,10 @@ def db(archive_db, tmp_path):
 def current_rows(db):
     return {(sid, lang): (version, paragraphs_of(body, layout, kept), warc, offset, digest)
             for sid, lang, version, body, layout, kept, warc, offset, digest in db.conn.execute(
-                f"SELECT va.statement_id, va.lang, v.version, {PARAGRAPH_SOURCE}, v.warc_file, v.warc_offset,"
-                " v.payload_digest"
+                f"SELECT va.statement_id, va.lang, v.version, {PARAGRAPH_SOURCE}, w.warc_file, w.warc_offset,"
+                " w.payload_digest"
                 " FROM variants va JOIN versions v ON v.statement_id=va.statement_id AND v.lang=va.lang"
-                " AND v.version=va.current_version")}
+                " AND v.version=va.current_version LEFT JOIN warc_records w ON w.id = v.warc_record_id")}
 
 
 @pytest.mark.slow
@@ -93,7 +93,8 @@ def test_history_counts_older_versions_read_differently(db):
 @pytest.mark.slow
 def test_damaged_archive_record_is_reported_not_parsed(db):
     warc_file, offset = db.conn.execute(
-        "SELECT warc_file, warc_offset FROM versions WHERE statement_id='mid.ru:1974990' AND lang='en'").fetchone()
+        "SELECT w.warc_file, w.warc_offset FROM versions v JOIN warc_records w ON w.id = v.warc_record_id"
+        " WHERE v.statement_id='mid.ru:1974990' AND v.lang='en'").fetchone()
     from store.warc import resolve
 
     path = resolve(db, warc_file)

@@ -111,7 +111,8 @@ def test_version_written_from_warc_keeps_no_raw_copy_and_reparses_from_warc(db):
     fetch.warc = exchange(archive, body=b"<old page>")
     record_page(db, None, old, fetch)
     assert db.conn.execute("SELECT count(*) FROM raw_responses").fetchone()[0] == 0
-    row = db.conn.execute("SELECT warc_file, warc_offset, payload_digest FROM versions").fetchone()
+    row = db.conn.execute("SELECT w.warc_file, w.warc_offset, w.payload_digest"
+                          " FROM versions v LEFT JOIN warc_records w ON w.id = v.warc_record_id").fetchone()
     assert row == (fetch.warc.payload_file, fetch.warc.payload_offset, payload_digest(b"<old page>"))
     # A parser upgrade re-reads the old page from the WARC archive.
     seen = []
@@ -147,7 +148,8 @@ def test_crawl_archives_every_article_response(archive_db):
 @pytest.mark.slow
 def test_every_version_points_at_a_record_with_its_digest(archive_db):
     db = open_db(archive_db)
-    rows = db.conn.execute("SELECT warc_file, warc_offset, payload_digest, statement_id, lang FROM versions").fetchall()
+    rows = db.conn.execute("SELECT w.warc_file, w.warc_offset, w.payload_digest, v.statement_id, v.lang"
+                           " FROM versions v LEFT JOIN warc_records w ON w.id = v.warc_record_id").fetchall()
     assert rows and all(r[0] and r[1] is not None and r[2] for r in rows)
     for warc_file, offset, digest, sid, lang in rows:
         rec = read_record(resolve(db, warc_file), offset)
@@ -209,3 +211,12 @@ def test_a_torn_tail_found_at_start_is_cut_before_appending(db, tmp_path):
     archive.close()
     assert [p for t, _, p, _ in records(path) if t == "response"] == [b"<html>first</html>", b"<html>second</html>"]
     assert path.stat().st_size > whole
+
+
+def test_identical_payload_lookup_searches_the_digest_index(tmp_path):
+    """Finding the record that already holds a payload is an index search, not a pass over every record."""
+    from store.warc import ORIGINAL_SQL
+
+    db = open_db(tmp_path / "w.db")
+    plan = " ".join(r[3] for r in db.conn.execute("EXPLAIN QUERY PLAN " + ORIGINAL_SQL, ("sha1:A" * 6, "sha1:A")))
+    assert "SEARCH warc_records USING INDEX warc_records_payload" in plan, plan

@@ -90,7 +90,7 @@ def context(db: sqlite_utils.Database, links: Any, sid: str, *, lang: str | None
     for v in versions:
         permalink = links.absolute(links.statement(sid, lang, v["version"]))
         citations[v["version"]] = citation(st, variant, v, permalink,
-                                           rr.warc_record_uri(db, v["warc_file"], v["warc_offset"]))
+                                           rr.warc_record_uri(db, v["warc_record_id"]))
     compare = None
     if against and against in by_lang and against != lang:
         compare = crosslang.compare(db, sid, lang, against)
