@@ -26,6 +26,7 @@ from store.crawl_request import BadRequest, CrawlRequest
 from store.db import open_db
 from store.exit_codes import ExitCode
 from store.runs import close_orphaned_runs, finish_run, start_run
+from store.search import COMPACT_AFTER_VERSIONS, compact_index
 from store.sql import rollback
 
 # What each part does, as the progress line names it.
@@ -143,6 +144,11 @@ def _close(db: Any, run_id: int, settings: BackfillSettings, crawl: Any, ran: li
     else:
         status, message, code = "ok", None, ExitCode.OK
     row = finish_run(db, run_id, status, message)
+    if (row.get("versions_new") or 0) >= COMPACT_AFTER_VERSIONS:
+        try:
+            compact_index(db)
+        except sqlite3.OperationalError as exc:  # only size and speed are at stake: the backfill stands
+            warnings.append(f"could not compact the search index: {exc}")
     return BackfillResult(row, code, ran, edits, warnings)
 
 

@@ -111,8 +111,10 @@ def _open_writable(p: Path) -> sqlite_utils.Database:
         if conn.execute("PRAGMA page_count").fetchone()[0] == 0:
             # A new file: 8 KiB pages (set before anything is written; WAL cannot change it later). A version's
             # text runs to ~10 KB and a transcript to 100 KB: fewer, fuller overflow pages and a denser full-text
-            # index make the file ~1% smaller than with 4 KiB pages (bench/scale.py, issue 17).
+            # index make the file ~1% smaller than with 4 KiB pages (bench/scale.py, issue 17). Incremental
+            # auto-vacuum lets the pages a merge of the search index frees be given back (store/search.py).
             conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
             conn.close()

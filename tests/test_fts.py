@@ -128,3 +128,54 @@ def test_coverage_is_kept_by_its_counts_through_every_change(db):
     got = db.conn.execute("SELECT * FROM coverage").fetchall()
     assert got == db.conn.execute(full).fetchall() and ("2022-05", "en", 1, 1, 0) in got
     assert ("unknown", "fr", 1, 1, 0) in got
+
+
+def _segments(db):
+    return db.conn.execute("SELECT count(DISTINCT segid) FROM versions_fts_idx").fetchone()[0]
+
+
+def _fill(db, run_id, n, first=0):
+    from store.sql import transaction
+
+    for i in range(n):   # one transaction each: a segment each, as small crawls leave them
+        with transaction(db):
+            record_page(db, run_id, record(source_id=1975400 + first + i, title=f"Заявление {i}",
+                                           paragraphs=[(None, f"Министр Лавров встретился с коллегой номер {i}.")]),
+                        ok_fetch(record()))
+
+
+def test_a_large_backfill_ends_with_the_search_index_merged_and_a_small_one_leaves_it(tmp_path, monkeypatch):
+    import scheduler.backfill as backfill
+    from store.runs import start_run
+
+    db = open_db(tmp_path / "b.db")
+    monkeypatch.setattr(backfill, "COMPACT_AFTER_VERSIONS", 5)
+    small = start_run(db, command="backfill", base_url=None)
+    _fill(db, small, 4)
+    backfill._close(db, small, backfill.BackfillSettings(), None, [])
+    assert _segments(db) > 1                                   # 4 versions: left as the crawls wrote it
+    large = start_run(db, command="backfill", base_url=None)
+    _fill(db, large, 6, first=100)
+    before = search(db, "лавров")
+    assert backfill._close(db, large, backfill.BackfillSettings(), None, []).warnings == []
+    assert _segments(db) == 1                                  # merged into one b-tree
+    assert search(db, "лавров") == before and len(before) == 10
+    db.conn.execute("INSERT INTO versions_fts(versions_fts) VALUES ('integrity-check')")   # raises if damaged
+
+
+def test_merging_the_index_gives_the_freed_pages_back(tmp_path):
+    from store.search import compact_index
+
+    from store.sql import transaction
+
+    db = open_db(tmp_path / "c.db")
+    for i in range(40):   # a segment each, with a few thousand distinct words: pages of index to merge
+        with transaction(db):
+            words = " ".join(f"слово{i}x{j}" for j in range(600))
+            record_page(db, None, record(source_id=1975400 + i, title=f"Заявление {i}",
+                                         paragraphs=[(None, f"Министр Лавров. {words}")]), ok_fetch(record()))
+    pages = db.conn.execute("PRAGMA page_count").fetchone()[0]
+    compact_index(db)
+    assert db.conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    assert db.conn.execute("PRAGMA page_count").fetchone()[0] < pages
+    assert len(search(db, "лавров")) == 40 and len(search(db, "слово7x599")) == 1
