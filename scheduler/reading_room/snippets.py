@@ -2,8 +2,8 @@
 
 Done here rather than by FTS5's snippet(), which tokenises every whole body it is given: for a page of long
 briefings that cost more than the search. Matching follows the index's rules closely (any case, words from
-their beginning when they are prefixes, with their endings when they are searched with their forms); a match the index found through folded Latin accents may go
-unmarked, and the snippet is then the text's beginning.
+their beginning when they are prefixes, a word with one of its endings when searched with its forms); a match
+the index found through folded Latin accents may go unmarked, and the snippet is then the text's beginning.
 """
 from __future__ import annotations
 
