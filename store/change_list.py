@@ -43,7 +43,7 @@ def _where(f: ChangeFilter) -> tuple[list[str], list[Any]]:
     if f.speaker:
         # The version the change is about (the one it made, or the one deleted) names the speaker: in its speaker
         # labels ("С.В.Лавров: ...") or title ("... С.В.Лаврова ..."). Found through the full-text index
-        # (store/search.py knows its layout), as words beginning with what was typed, in any case.
+        # (store/search.py knows its layout), as the name typed and its forms (Лаврова, Лаврову ...), in any case.
         from store.search import match_expression, version_ids_matching
 
         match = match_expression(f.speaker)

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from scheduler.reading_room.snippets import pattern, snippet
+from store.search import Term
 
 
 def words(*terms: str, prefix: bool = True):
-    return pattern([((t,), prefix) for t in terms])
+    return pattern([Term((t,), prefix) for t in terms])
 
 
 def test_a_match_deep_in_a_long_transcript_is_shown_and_marked():

@@ -2,8 +2,8 @@
 
 Done here rather than by FTS5's snippet(), which tokenises every whole body it is given: for a page of long
 briefings that cost more than the search. Matching follows the index's rules closely (any case, words from
-their beginning when they are prefixes); a match the index found through folded Latin accents may go
-unmarked, and the snippet is then the text's beginning.
+their beginning when they are prefixes, a word with one of its endings when searched with its forms); a match
+the index found through folded Latin accents may go unmarked, and the snippet is then the text's beginning.
 """
 from __future__ import annotations
 
@@ -14,17 +14,22 @@ from typing import Sequence
 from markupsafe import Markup
 
 from scheduler.diff.terminal import safe_terminal
+from store.search import Term
 
-Terms = Sequence[tuple[tuple[str, ...], bool]]
+Terms = Sequence[Term]
 _SPACE = re.compile(r"\s")
 
 
 def pattern(terms: Terms) -> re.Pattern[str] | None:
-    """One regular expression matching any word of the terms (a prefix also matches the words it begins)."""
+    """One regular expression matching what the search matches: any word of the terms, a prefix also the words
+    it begins, a word with endings also itself plus one of them (no more: the marks show why a text was found)."""
     parts = []
-    for words, prefix in terms:
+    for words, prefix, endings in terms:
         for k, word in enumerate(words):
-            tail = r"\w*" if prefix and k == len(words) - 1 else r"(?!\w)"
+            last = k == len(words) - 1
+            forms = "(?:" + "|".join(map(re.escape, sorted(endings, key=len, reverse=True))) + ")?" \
+                if last and endings else ""
+            tail = r"\w*" if prefix and last else forms + r"(?!\w)"
             parts.append(r"(?<!\w)" + re.escape(word) + tail)
     return re.compile("|".join(parts), re.IGNORECASE) if parts else None
 
