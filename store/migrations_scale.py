@@ -162,6 +162,11 @@ VIEWS_AT_SCALE = """
 # triggers empty it when one of the rule's inputs changes, and store/recheck.py works it out again; the policy it
 # was worked out with is recorded in settings (recheck_policy). The indexes only the old selection read go.
 NEXT_CHECK = """
+    DROP INDEX variants_checked;                         -- first: the new index reuses their pages
+    DROP INDEX variants_changed;
+    DROP INDEX variants_by_first_seen;
+    DROP INDEX variants_odd_times;
+    DROP INDEX statements_odd_published;
     ALTER TABLE variants ADD COLUMN next_check INTEGER;  -- unix seconds UTC: next due for a re-check; NULL: unknown
     CREATE INDEX variants_next_check ON variants(next_check);
     CREATE TRIGGER variants_next_check_stale
@@ -178,9 +183,4 @@ NEXT_CHECK = """
     BEGIN
         UPDATE variants SET next_check = NULL WHERE statement_id = new.id AND next_check IS NOT NULL;
     END;
-    DROP INDEX variants_checked;
-    DROP INDEX variants_changed;
-    DROP INDEX variants_by_first_seen;
-    DROP INDEX variants_odd_times;
-    DROP INDEX statements_odd_published;
     """
