@@ -106,6 +106,16 @@ def policy_fingerprint(policy: RecheckPolicy) -> str:
                        "pending": seconds(policy.pending_interval)})
 
 
+def recorded_policy(db: sqlite_utils.Database) -> RecheckPolicy | None:
+    """The policy the stored times were worked out with (the last planning crawl's), or None."""
+    text = get_setting(db, POLICY_KEY)
+    if not text:
+        return None
+    spec = json.loads(text)
+    return RecheckPolicy(tiers=tuple((timedelta(seconds=a), timedelta(seconds=b)) for a, b in spec["tiers"]),
+                         old_interval=timedelta(seconds=spec["old"]), pending_interval=timedelta(seconds=spec["pending"]))
+
+
 _Row = tuple[datetime, int, dict[str, Any]]
 
 

@@ -340,3 +340,16 @@ def by_the_rule(db, now, policy=RecheckPolicy()):
         if when <= now:
             due.append((when, (sid, lang)))
     return [key for _, key in sorted(due, key=lambda pair: pair[0])]
+
+
+def test_status_counts_under_the_policy_the_last_crawl_planned_with(tmp_path):
+    from scheduler.status import render_status
+    from store.recheck import recorded_policy
+
+    store = open_db(tmp_path / "r.db")
+    add(store, 1000160, timedelta(days=400), timedelta(days=10))
+    custom = parse_policy("3h:0,*:5d")
+    assert variants_to_recheck(store, "due", policy=custom) and recorded_policy(store) == custom
+    store.conn.close()
+    reader = open_db(tmp_path / "r.db", readonly=True)
+    assert "Re-checks (the last crawl's --policy): 1 due now" in render_status(reader)
