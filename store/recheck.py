@@ -128,40 +128,42 @@ def _scheduled(db: sqlite_utils.Database, policy: RecheckPolicy, now: datetime, 
     worked out here, and stored when the connection can write. Under another policy than the one they were
     worked out with, every stored time is unknown.
     """
-    writable = write and not db.conn.execute("PRAGMA query_only").fetchone()[0]
     fingerprint = policy_fingerprint(policy)
-    if get_setting(db, POLICY_KEY) != fingerprint:
-        if not writable:  # a reader under another policy: the stored times say nothing, so the rule decides all
-            return [row for row in map(lambda r: _computed(policy, r, now), db.conn.execute(_COLUMNS))
-                    if row[0] <= until]
-        try:
-            with transaction(db):
+    unknown: list[_Row] | None = None
+    if write and not db.conn.execute("PRAGMA query_only").fetchone()[0]:
+        unknown = _work_out(db, policy, fingerprint, now)
+    if unknown is None:
+        if get_setting(db, POLICY_KEY) != fingerprint:  # the stored times say nothing: the rule decides for all
+            return [row for row in (_computed(policy, r, now) for r in db.conn.execute(_COLUMNS)) if row[0] <= until]
+        unknown = [_computed(policy, r, now) for r in db.conn.execute(_COLUMNS + " WHERE v.next_check IS NULL")]
+    rows = {rowid: (when, rowid, item) for when, rowid, item in (
+        (datetime.fromtimestamp(r[-1], timezone.utc), r[0], _item(r))
+        for r in db.conn.execute(_COLUMNS + " WHERE v.next_check <= ?", (_unix(until),)))}
+    # Worked out last, so it wins over a time another process stored after we read it as unknown.
+    rows.update((row[1], row) for row in unknown if row[0] <= until)
+    return list(rows.values())
+
+
+def _work_out(db: sqlite_utils.Database, policy: RecheckPolicy, fingerprint: str, now: datetime) -> list[_Row] | None:
+    """Work out and store the times that are unknown (all of them under another policy than the stored times');
+    None when the database stayed locked past the busy timeout."""
+    if get_setting(db, POLICY_KEY) == fingerprint and db.conn.execute(
+            "SELECT 1 FROM variants WHERE next_check IS NULL LIMIT 1").fetchone() is None:
+        return []
+    try:
+        # One transaction, under the write lock: an input changed between reading and storing (or another
+        # policy's times stored meanwhile) would leave a stale time behind.
+        with transaction(db):
+            if get_setting(db, POLICY_KEY) != fingerprint:
                 db.conn.execute("UPDATE variants SET next_check = NULL WHERE next_check IS NOT NULL")
                 set_setting(db, POLICY_KEY, fingerprint)
-        except sqlite3.OperationalError:  # locked past the busy timeout: decided by the rule alone this time
-            return _scheduled(db, policy, now, until=until, write=False)
-    cutoff = _unix(until)
-    stored = [(datetime.fromtimestamp(r[-1], timezone.utc), r[0], _item(r))
-              for r in db.conn.execute(_COLUMNS + " WHERE v.next_check <= ?", (cutoff,))]
-    return stored + [row for row in _unknown(db, policy, now, writable) if row[0] <= until]
-
-
-def _unknown(db: sqlite_utils.Database, policy: RecheckPolicy, now: datetime, writable: bool) -> list[_Row]:
-    """The variants whose time is not stored, with it worked out (and stored, in one short transaction)."""
-    if db.conn.execute("SELECT 1 FROM variants WHERE next_check IS NULL LIMIT 1").fetchone() is None:
-        return []
-    if not writable:
-        return [_computed(policy, r, now) for r in db.conn.execute(_COLUMNS + " WHERE v.next_check IS NULL")]
-    # Read and written under the write lock: an input changed in between would leave a stale time behind.
-    try:
-        with transaction(db):
             rows = [_computed(policy, r, now) for r in db.conn.execute(_COLUMNS + " WHERE v.next_check IS NULL")]
             # Whole seconds, rounded down: stored timestamps are whole seconds, so this is exact for them, and a
             # time that is not (a variant with no readable timestamp is due `now`) is due a fraction early.
             db.conn.executemany("UPDATE variants SET next_check = ? WHERE rowid = ?",
                                 [(math.floor(when.timestamp()), rowid) for when, rowid, _ in rows])
-    except sqlite3.OperationalError:  # locked past the busy timeout: worked out, not stored, this time
-        return _unknown(db, policy, now, writable=False)
+    except sqlite3.OperationalError:
+        return None
     return rows
 
 
