@@ -18,18 +18,22 @@ def _table(rows: list[list[Any]], header: list[str]) -> str:
 
 
 def _due_lines(db: sqlite_utils.Database) -> list[str]:
-    """How many re-checks are due now and soon, under the default policy."""
+    """How many re-checks are due now and soon, under the policy the last crawl planned with (the default if none)."""
     from datetime import datetime, timedelta, timezone
 
-    from store.recheck import due_counts
+    from store.recheck import RecheckPolicy, due_counts, recorded_policy
 
+    # The stored times are that policy's: under another one every variant's time would be worked out anew.
+    policy = recorded_policy(db) or RecheckPolicy()
     # Up to a day ahead: a week would read a tenth of a large archive's variants (0.8 s at 400,000) for a figure
     # nobody acts on.
-    counts = due_counts(db, [timedelta(0), timedelta(hours=1), timedelta(days=1)], now=datetime.now(timezone.utc))
+    counts = due_counts(db, [timedelta(0), timedelta(hours=1), timedelta(days=1)], now=datetime.now(timezone.utc),
+                        policy=policy)
     if not any(counts):
         return []
     now_n, hour, day = counts
-    return ["", f"Re-checks (default policy): {now_n} due now, {hour} within the hour, {day} within a day"]
+    name = "default policy" if policy == RecheckPolicy() else "the last crawl's --policy"
+    return ["", f"Re-checks ({name}): {now_n} due now, {hour} within the hour, {day} within a day"]
 
 
 def _discovery_lines(db: sqlite_utils.Database) -> list[str]:

@@ -36,6 +36,9 @@ def translation_delays(db: sqlite_utils.Database, since_month: str) -> list[dict
     text's first capture to the translation's (0 when both came in one crawl, as in a first fill)."""
     return dict_rows(db.conn.execute(
         "SELECT t.lang, max(0.0, julianday(t.first_seen_at) - julianday(r.first_seen_at)) AS days"
-        " FROM statements s JOIN variants r ON r.statement_id = s.id AND r.lang = 'ru'"
-        " JOIN variants t ON t.statement_id = s.id AND t.lang <> 'ru'"
+        # CROSS JOIN keeps this order: the statements of the window first (statements_published), then their
+        # variants by primary key. Left to itself SQLite read every Russian variant of the archive (variants_lang):
+        # 350 against 50-100 ms at 150,000 statements.
+        " FROM statements s CROSS JOIN variants r ON r.statement_id = s.id AND r.lang = 'ru'"
+        " CROSS JOIN variants t ON t.statement_id = s.id AND t.lang <> 'ru'"
         " WHERE s.published_at >= ?", (since_month,)))

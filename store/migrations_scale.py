@@ -1,4 +1,4 @@
-"""Migrations 14-17 (archive scale, issue 17): their SQL, listed in store/migrations.py's MIGRATIONS in order."""
+"""Migrations 14-19 (archive scale, issue 17): their SQL, listed in store/migrations.py's MIGRATIONS in order."""
 from __future__ import annotations
 
 # 14: a version's text stored once (store/texts.py): the body, which the full-text index reads, and a layout of
@@ -184,4 +184,32 @@ VERSIONS_WARC_BY_RECORD = """
         LEFT JOIN warc_records w ON w.id = v.warc_record_id;
     DROP INDEX IF EXISTS warc_records_payload;
     CREATE INDEX warc_records_payload ON warc_records(substr(payload_digest, 1, 15)) WHERE record_type = 'response';
+    """
+
+# 19: when each variant is next due for a re-check, stored (store/recheck.py), so planning a cycle reads what is
+# due, not a day's slice of the archive plus every variant of the last months. A cache of the rule (due_at): the
+# triggers empty it when one of the rule's inputs changes, and store/recheck.py works it out again; the policy it
+# was worked out with is recorded in settings (recheck_policy). The indexes only the old selection read go.
+NEXT_CHECK = """
+    DROP INDEX variants_checked;                         -- first: the new index reuses their pages
+    DROP INDEX variants_changed;
+    DROP INDEX variants_by_first_seen;
+    DROP INDEX variants_odd_times;
+    DROP INDEX statements_odd_published;
+    ALTER TABLE variants ADD COLUMN next_check INTEGER;  -- unix seconds UTC: next due for a re-check; NULL: unknown
+    CREATE INDEX variants_next_check ON variants(next_check);
+    CREATE TRIGGER variants_next_check_stale
+        AFTER UPDATE OF last_checked_at, last_changed_at, first_seen_at, last_outcome, status, confirm_after ON variants
+        WHEN new.next_check IS NOT NULL AND (old.last_checked_at IS NOT new.last_checked_at
+            OR old.last_changed_at IS NOT new.last_changed_at OR old.first_seen_at IS NOT new.first_seen_at
+            OR old.last_outcome IS NOT new.last_outcome OR old.status IS NOT new.status
+            OR old.confirm_after IS NOT new.confirm_after)
+    BEGIN
+        UPDATE variants SET next_check = NULL WHERE rowid = new.rowid;
+    END;
+    CREATE TRIGGER statements_next_check_stale AFTER UPDATE OF published_at, first_seen_at ON statements
+        WHEN old.published_at IS NOT new.published_at OR old.first_seen_at IS NOT new.first_seen_at
+    BEGIN
+        UPDATE variants SET next_check = NULL WHERE statement_id = new.id AND next_check IS NOT NULL;
+    END;
     """

@@ -1,12 +1,17 @@
 """Which known variants are due for a re-check: the age-and-change based policy, with a request budget."""
 from __future__ import annotations
 
+import json
+import math
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlite_utils
 
+from store.settings import get_setting, set_setting
+from store.sql import transaction
 from store.timestamps import parse_timestamp
 
 # (age of the statement or of its last change, re-check interval): fresh statements are the ones
@@ -35,36 +40,14 @@ class RecheckPolicy:
         return self.old_interval
 
 
-_DAY = timedelta(days=1)
 # A variant first seen this long after its statement appeared on the site later (a late translation),
 # rather than in the same crawl as the statement (a backfill, a first crawl).
 LATE_VARIANT = timedelta(hours=1)
-_ISO = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*'"
-# Timestamps written some other way than the store's ISO 8601 (a date alone, another format): their variants are
-# always looked at. The same expressions make the partial indexes of migration 16 (store/migrations.py).
-_ODD_VARIANT_TIMES = (f"(last_checked_at NOT GLOB {_ISO} OR first_seen_at NOT GLOB {_ISO}"
-                      f" OR last_changed_at NOT GLOB {_ISO})")
-_ODD_PUBLISHED = f"published_at NOT GLOB {_ISO}"
-# The variants that may be due by a given time, found through indexes (migration 16) instead of a pass over the
-# whole archive; the rule itself (due_at) is applied to them in Python. A variant is left out only when it was
-# checked after :checked (the old interval before that time, plus a day for timestamps in other offsets), none
-# of its statement's publication, its last change or its first sight is after :young (the old interval and the
-# oldest tier before it, plus a day), its last answer was not 'gone', no edit awaits confirmation, and every
-# timestamp it has is a plain ISO 8601 one. Such a variant was, at its last check, older than every tier and
-# was checked within the old interval: it is not due.
-_MAY_BE_DUE = f"""
- WITH maybe(rid) AS (
-   SELECT rowid FROM variants WHERE last_checked_at IS NULL
-   UNION SELECT rowid FROM variants WHERE last_checked_at <= :checked
-   UNION SELECT rowid FROM variants WHERE last_changed_at >= :young
-   UNION SELECT rowid FROM variants WHERE first_seen_at >= :young
-   UNION SELECT v.rowid FROM statements s JOIN variants v ON v.statement_id = s.id WHERE s.published_at >= :young
-   UNION SELECT rowid FROM variants WHERE last_outcome = 'gone' AND status = 'active'
-   UNION SELECT rowid FROM variants WHERE confirm_after IS NOT NULL
-   UNION SELECT rowid FROM variants WHERE {_ODD_VARIANT_TIMES}
-   UNION SELECT rowid FROM variants WHERE statement_id IN
-         (SELECT id FROM statements INDEXED BY statements_odd_published WHERE {_ODD_PUBLISHED})
- )"""
+# settings key: the policy the stored `variants.next_check` times were worked out with.
+POLICY_KEY = "recheck_policy"
+_COLUMNS = ("SELECT v.rowid, v.statement_id, v.lang, v.url, v.etag, v.last_modified, v.last_checked_at, v.last_outcome,"
+            " v.last_changed_at, v.first_seen_at, s.published_at, v.status, s.first_seen_at, v.confirm_after,"
+            " v.next_check FROM variants v JOIN statements s ON s.id = v.statement_id")
 
 
 def due_at(policy: "RecheckPolicy", *, last_checked: datetime, published: datetime | None,
@@ -100,60 +83,120 @@ def variants_to_recheck(db: sqlite_utils.Database, mode: str = "due", *, now: da
     if mode == "none":
         return []
     now = now or datetime.now(timezone.utc)
-    due: list[tuple[datetime, dict[str, Any]]] = []
-    for when, item in _scheduled(db, policy, now, everything=mode == "all"):
-        if (langs and item["lang"] not in langs) or (site and not item["statement_id"].startswith(site + ":")):
-            continue
-        if mode == "all" or when <= now:
-            due.append((when, item))
-    due.sort(key=lambda pair: pair[0])  # oldest-due first, so what does not fit is carried over fairly
-    items = [item for _, item in due]
+    rows = _everything(db) if mode == "all" else _scheduled(db, policy, now, until=now)
+    due = [(when, rowid, item) for when, rowid, item in rows
+           if not (langs and item["lang"] not in langs) and not (site and not item["statement_id"].startswith(site + ":"))]
+    due.sort(key=lambda row: row[:2])  # oldest-due first, so what does not fit is carried over fairly
+    items = [item for _, _, item in due]
     return items[:limit] if limit is not None else items
 
 
 def due_counts(db: sqlite_utils.Database, horizons: list[timedelta], *, now: datetime | None = None,
                policy: RecheckPolicy = RecheckPolicy()) -> list[int]:
-    """How many variants are due within each horizon from `now` (one pass over the archive for all of them)."""
+    """How many variants are due within each horizon from `now` (one reading for all of them; never writes)."""
     now = now or datetime.now(timezone.utc)
-    whens = [when for when, _ in _scheduled(db, policy, now + max(horizons))]
+    whens = [when for when, _, _ in _scheduled(db, policy, now, until=now + max(horizons), write=False)]
     return [sum(1 for when in whens if when <= now + ahead) for ahead in horizons]
 
 
-def _scheduled(db: sqlite_utils.Database, policy: RecheckPolicy, now: datetime,
-               everything: bool = False) -> list[tuple[datetime, dict[str, Any]]]:
-    """(when due, the re-check) of every variant that may be due by `now` (all of them with `everything`; for
-    those, the time is their last check)."""
-    sql = ("SELECT v.statement_id, v.lang, v.url, v.etag, v.last_modified, v.last_checked_at, v.last_outcome,"
-           " v.last_changed_at, v.first_seen_at, s.published_at, v.status, s.first_seen_at, v.confirm_after"
-           " FROM variants v JOIN statements s ON s.id = v.statement_id")
-    params: dict[str, Any] = {}
-    if not everything:
-        # Only what may be due, through indexes: on any given run most of a large archive is old and was
-        # checked within the old interval. Everything else is decided below, in Python.
-        max_age = max((limit for limit, _ in policy.tiers), default=timedelta(0))
-        now_utc = now.astimezone(timezone.utc) if now.tzinfo else now.replace(tzinfo=timezone.utc)
-        sql = _MAY_BE_DUE + sql + " WHERE v.rowid IN maybe"
-        params = {"checked": (now_utc - policy.old_interval + _DAY).isoformat(),
-                  "young": (now_utc - policy.old_interval - max_age - _DAY).isoformat()}
-    out: list[tuple[datetime, dict[str, Any]]] = []
-    for sid, lang, url, etag, last_modified, checked, outcome, changed, first_seen, published, status, \
-            statement_seen, confirm_after in db.conn.execute(sql, params).fetchall():
-        confirm = parse_timestamp(confirm_after)
-        # An edit held for confirmation is checked again without validators: a 304 would not show its text.
-        item = {"statement_id": sid, "lang": lang, "url": url, "etag": None if confirm else etag,
-                "last_modified": None if confirm else last_modified}
-        last_checked = parse_timestamp(checked) or parse_timestamp(first_seen) or now
-        if everything:
-            out.append((last_checked, item))
-            continue
-        when = due_at(policy, last_checked=last_checked, published=parse_timestamp(published),
-                      changed=parse_timestamp(changed), first_seen=parse_timestamp(first_seen),
-                      pending=outcome == "gone" and status == "active",
-                      statement_first_seen=parse_timestamp(statement_seen))
-        if confirm is not None:
-            when = min(when, confirm)
-        out.append((when, item))
-    return out
+def policy_fingerprint(policy: RecheckPolicy) -> str:
+    """The policy as the settings table records it: the stored times are worth something only under it."""
+    seconds = lambda t: t.total_seconds()  # noqa: E731
+    return json.dumps({"tiers": [[seconds(a), seconds(b)] for a, b in policy.tiers], "old": seconds(policy.old_interval),
+                       "pending": seconds(policy.pending_interval)})
+
+
+def recorded_policy(db: sqlite_utils.Database) -> RecheckPolicy | None:
+    """The policy the stored times were worked out with (the last planning crawl's), or None."""
+    text = get_setting(db, POLICY_KEY)
+    if not text:
+        return None
+    spec = json.loads(text)
+    return RecheckPolicy(tiers=tuple((timedelta(seconds=a), timedelta(seconds=b)) for a, b in spec["tiers"]),
+                         old_interval=timedelta(seconds=spec["old"]), pending_interval=timedelta(seconds=spec["pending"]))
+
+
+_Row = tuple[datetime, int, dict[str, Any]]
+
+
+def _scheduled(db: sqlite_utils.Database, policy: RecheckPolicy, now: datetime, *, until: datetime,
+               write: bool = True) -> list[_Row]:
+    """(when due, rowid, the re-check) of every variant due by `until`.
+
+    `variants.next_check` caches due_at: triggers (store/migrations_scale.py) empty it whenever one of its
+    inputs changes, so only what is due and what is unknown is read, never the archive. Unknown times are
+    worked out here, and stored when the connection can write. Under another policy than the one they were
+    worked out with, every stored time is unknown.
+    """
+    fingerprint = policy_fingerprint(policy)
+    unknown: list[_Row] | None = None
+    if write and not db.conn.execute("PRAGMA query_only").fetchone()[0]:
+        unknown = _work_out(db, policy, fingerprint, now)
+    if unknown is None:
+        if get_setting(db, POLICY_KEY) != fingerprint:  # the stored times say nothing: the rule decides for all
+            return [row for row in (_computed(policy, r, now) for r in db.conn.execute(_COLUMNS)) if row[0] <= until]
+        unknown = [_computed(policy, r, now) for r in db.conn.execute(_COLUMNS + " WHERE v.next_check IS NULL")]
+    rows = {rowid: (when, rowid, item) for when, rowid, item in (
+        (datetime.fromtimestamp(r[-1], timezone.utc), r[0], _item(r))
+        for r in db.conn.execute(_COLUMNS + " WHERE v.next_check <= ?", (_unix(until),)))}
+    # Worked out last, so it wins over a time another process stored after we read it as unknown.
+    rows.update((row[1], row) for row in unknown if row[0] <= until)
+    return list(rows.values())
+
+
+def _work_out(db: sqlite_utils.Database, policy: RecheckPolicy, fingerprint: str, now: datetime) -> list[_Row] | None:
+    """Work out and store the times that are unknown (all of them under another policy than the stored times');
+    None when the database stayed locked past the busy timeout."""
+    if get_setting(db, POLICY_KEY) == fingerprint and db.conn.execute(
+            "SELECT 1 FROM variants WHERE next_check IS NULL LIMIT 1").fetchone() is None:
+        return []
+    try:
+        # One transaction, under the write lock: an input changed between reading and storing (or another
+        # policy's times stored meanwhile) would leave a stale time behind.
+        with transaction(db):
+            if get_setting(db, POLICY_KEY) != fingerprint:
+                db.conn.execute("UPDATE variants SET next_check = NULL WHERE next_check IS NOT NULL")
+                set_setting(db, POLICY_KEY, fingerprint)
+            rows = [_computed(policy, r, now) for r in db.conn.execute(_COLUMNS + " WHERE v.next_check IS NULL")]
+            # Whole seconds, rounded down: stored timestamps are whole seconds, so this is exact for them, and a
+            # time that is not (a variant with no readable timestamp is due `now`) is due a fraction early.
+            db.conn.executemany("UPDATE variants SET next_check = ? WHERE rowid = ?",
+                                [(math.floor(when.timestamp()), rowid) for when, rowid, _ in rows])
+    except sqlite3.OperationalError:
+        return None
+    return rows
+
+
+def _everything(db: sqlite_utils.Database) -> list[_Row]:
+    """Every variant, ordered by its last check (its first sight when never checked)."""
+    now = datetime.now(timezone.utc)
+    return [(parse_timestamp(r[6]) or parse_timestamp(r[9]) or now, r[0], _item(r)) for r in db.conn.execute(_COLUMNS)]
+
+
+def _computed(policy: RecheckPolicy, row: tuple[Any, ...], now: datetime) -> _Row:
+    """(when due, rowid, the re-check) of a row of _COLUMNS, by the rule."""
+    _, _, _, _, _, _, checked, outcome, changed, first_seen, published, status, statement_seen, confirm_after, _ = row
+    when = due_at(policy, last_checked=parse_timestamp(checked) or parse_timestamp(first_seen) or now,
+                  published=parse_timestamp(published), changed=parse_timestamp(changed),
+                  first_seen=parse_timestamp(first_seen), pending=outcome == "gone" and status == "active",
+                  statement_first_seen=parse_timestamp(statement_seen))
+    confirm = parse_timestamp(confirm_after)
+    if confirm is not None:
+        when = min(when, confirm)
+    return when, row[0], _item(row)
+
+
+def _item(row: tuple[Any, ...]) -> dict[str, Any]:
+    """The re-check a row of _COLUMNS asks for."""
+    _, sid, lang, url, etag, last_modified = row[:6]
+    # An edit held for confirmation is checked again without validators: a 304 would not show its text.
+    confirming = parse_timestamp(row[13]) is not None
+    return {"statement_id": sid, "lang": lang, "url": url, "etag": None if confirming else etag,
+            "last_modified": None if confirming else last_modified}
+
+
+def _unix(moment: datetime) -> float:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def duration(text: str) -> timedelta:
