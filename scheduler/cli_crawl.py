@@ -49,7 +49,7 @@ def run(db: str, time_limit: timedelta, **params: Any) -> None:
         sys.exit(exc.exit_code)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    if result.exit_code == ExitCode.FATAL and result.run.get("message"):
+    if result.exit_code == ExitCode.FATAL and result.run.get("message") and not result.crawl_said:
         click.echo(f"error: {result.run['message']}", err=True)
     for sink_error in result.sink_errors:
         click.echo(f"error: {sink_error}", err=True)

@@ -54,6 +54,7 @@ class CycleResult:
     exit_code: int
     warnings: list[str] = field(default_factory=list)
     sink_errors: list[str] = field(default_factory=list)   # one line per sink that could not deliver
+    crawl_said: bool = False    # the crawl child failed and has written its own error line
 
 
 def crawl_request(db_path: str, settings: CycleSettings) -> CrawlRequest:
@@ -149,7 +150,8 @@ def _close(db: Any, run_id: int, request: CrawlRequest, settings: CycleSettings,
     row = finish_run(db, run_id, status, message, now=now)
     if settings.site_dir:
         warnings += _update_site(db, settings.site_dir)
-    return CycleResult(row, exit_code, warnings, sink_errors)
+    crawl_said = bool(result.returncode) and not (result.timed_out or result.interrupted)
+    return CycleResult(row, exit_code, warnings, sink_errors, crawl_said)
 
 
 def _update_site(db: Any, site_dir: str) -> list[str]:

@@ -165,3 +165,25 @@ def test_listings_that_answer_404_are_not_asked_again_every_run(crawled):
     assert len(asked) == 1
     news = [p for _, p, _ in crawled["requests"] if p == "/ru/foreign_policy/news/"]
     assert len(news) == 4
+
+
+def test_a_crawl_that_fails_with_its_own_error_line_is_not_reported_twice(tmp_path, monkeypatch):
+    """The crawl child says why it failed (e.g. the disk filled up while it stored pages) and exits 3; `crawl run`
+    must not add a second error line of its own ("crawler exited with code 3")."""
+    import sys
+
+    from click.testing import CliRunner
+
+    import scheduler.crawl_process as crawl_process
+    from scheduler.cli import main
+
+    def failing_crawl(request, **_):
+        print(f"error: cannot write the database {request.db}: disk I/O error", file=sys.stderr)
+        return crawl_process.CrawlResult(3)
+
+    monkeypatch.setattr(crawl_process, "run_crawl", failing_crawl)
+    result = CliRunner().invoke(main, ["run", "--db", str(tmp_path / "t.db"), "--base-url", "http://127.0.0.1:9"])
+    assert result.exit_code == 3
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
+    assert errors == [f"error: cannot write the database {tmp_path / 't.db'}: disk I/O error"], result.stderr
+    assert rows(str(tmp_path / "t.db"), "SELECT status, message FROM runs") == [("failed", "crawler exited with code 3")]
