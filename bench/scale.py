@@ -45,7 +45,11 @@ def _iso(t: datetime) -> str:
 
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's own peak resident memory. VmHWM belongs to the address space, which exec replaces;
+    ru_maxrss does not: Linux carries it over fork and exec, so a process started by a large one would report
+    its parent's size (the reparse workers reported the cycles' 326 MB that way)."""
+    hwm = _vm_hwm(os.getpid())
+    return hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # --------------------------------------------------------------------------- cycles (in the measuring process)

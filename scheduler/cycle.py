@@ -13,9 +13,11 @@ from store.changes import mark_initial_fill
 from store.crawl_request import BadRequest, CrawlRequest
 from store.db import StoreError, open_db
 from store.exit_codes import ExitCode
+from store.recheck import RecheckPolicy, parse_policy, store_next_checks
 from store.runs import close_orphaned_runs, finish_run, reachability, start_run
 from store.health import DatabaseDamaged, damaged_message, ensure_sound, is_damage
 from store.sql import rollback
+from store.timestamps import parse_timestamp
 
 
 @dataclass
@@ -140,6 +142,8 @@ def _close(db: Any, run_id: int, request: CrawlRequest, settings: CycleSettings,
         rollback(db)
         warnings.append(f"cross-language divergence check failed: {type(exc).__name__}: {exc}")
     mark_initial_fill(db, run_id)
+    store_next_checks(db, parse_policy(request.policy) if request.policy else RecheckPolicy(),
+                      parse_timestamp(now) if now else None)
     status, message, exit_code = _outcome(db, run_id, request, settings, result)
     emission = emit(db, sinks, backlog=settings.backlog, announce_initial=settings.announce_initial, now=now)
     sink_errors = [f"sink {label} failed: {reason}; what it has not had goes out next run"

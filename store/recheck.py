@@ -11,7 +11,7 @@ from typing import Any
 import sqlite_utils
 
 from store.settings import get_setting, set_setting
-from store.sql import transaction
+from store.sql import in_list, transaction
 from store.timestamps import parse_timestamp
 
 # (age of the statement or of its last change, re-check interval): fresh statements are the ones
@@ -117,6 +117,7 @@ def recorded_policy(db: sqlite_utils.Database) -> RecheckPolicy | None:
 
 
 _Row = tuple[datetime, int, dict[str, Any]]
+_BATCH = 2000   # variants worked out per query when many times are unknown
 
 
 def _scheduled(db: sqlite_utils.Database, policy: RecheckPolicy, now: datetime, *, until: datetime,
@@ -131,11 +132,12 @@ def _scheduled(db: sqlite_utils.Database, policy: RecheckPolicy, now: datetime, 
     fingerprint = policy_fingerprint(policy)
     unknown: list[_Row] | None = None
     if write and not db.conn.execute("PRAGMA query_only").fetchone()[0]:
-        unknown = _work_out(db, policy, fingerprint, now)
+        unknown = _work_out(db, policy, fingerprint, now, until)
     if unknown is None:
         if get_setting(db, POLICY_KEY) != fingerprint:  # the stored times say nothing: the rule decides for all
             return [row for row in (_computed(policy, r, now) for r in db.conn.execute(_COLUMNS)) if row[0] <= until]
-        unknown = [_computed(policy, r, now) for r in db.conn.execute(_COLUMNS + " WHERE v.next_check IS NULL")]
+        unknown = [row for row in (_computed(policy, r, now) for r in db.conn.execute(
+            _COLUMNS + " WHERE v.next_check IS NULL")) if row[0] <= until]
     rows = {rowid: (when, rowid, item) for when, rowid, item in (
         (datetime.fromtimestamp(r[-1], timezone.utc), r[0], _item(r))
         for r in db.conn.execute(_COLUMNS + " WHERE v.next_check <= ?", (_unix(until),)))}
@@ -144,9 +146,18 @@ def _scheduled(db: sqlite_utils.Database, policy: RecheckPolicy, now: datetime, 
     return list(rows.values())
 
 
-def _work_out(db: sqlite_utils.Database, policy: RecheckPolicy, fingerprint: str, now: datetime) -> list[_Row] | None:
-    """Work out and store the times that are unknown (all of them under another policy than the stored times');
-    None when the database stayed locked past the busy timeout."""
+def store_next_checks(db: sqlite_utils.Database, policy: RecheckPolicy, now: datetime | None = None) -> None:
+    """Work out and store the re-check times a run left unknown (those of the variants it fetched or changed),
+    at the end of that run: its cost lands in the cycle that did the work, and the next cycle's planning reads
+    only what is due. A locked or full database leaves them to the next planning."""
+    _work_out(db, policy, policy_fingerprint(policy), now or datetime.now(timezone.utc), None)
+
+
+def _work_out(db: sqlite_utils.Database, policy: RecheckPolicy, fingerprint: str, now: datetime,
+              until: datetime | None) -> list[_Row] | None:
+    """Work out and store the times that are unknown (all of them under another policy than the stored times'),
+    in batches so that memory stays flat however many there are (every variant, after an upgrade or a policy
+    change); those due by `until`. None when the database stayed locked past the busy timeout."""
     if get_setting(db, POLICY_KEY) == fingerprint and db.conn.execute(
             "SELECT 1 FROM variants WHERE next_check IS NULL LIMIT 1").fetchone() is None:
         return []
@@ -157,14 +168,20 @@ def _work_out(db: sqlite_utils.Database, policy: RecheckPolicy, fingerprint: str
             if get_setting(db, POLICY_KEY) != fingerprint:
                 db.conn.execute("UPDATE variants SET next_check = NULL WHERE next_check IS NOT NULL")
                 set_setting(db, POLICY_KEY, fingerprint)
-            rows = [_computed(policy, r, now) for r in db.conn.execute(_COLUMNS + " WHERE v.next_check IS NULL")]
-            # Whole seconds, rounded down: stored timestamps are whole seconds, so this is exact for them, and a
-            # time that is not (a variant with no readable timestamp is due `now`) is due a fraction early.
-            db.conn.executemany("UPDATE variants SET next_check = ? WHERE rowid = ?",
-                                [(math.floor(when.timestamp()), rowid) for when, rowid, _ in rows])
+            ids = [r[0] for r in db.conn.execute("SELECT rowid FROM variants WHERE next_check IS NULL")]
+            due: list[_Row] = []
+            for start in range(0, len(ids), _BATCH):
+                marks, values = in_list(ids[start:start + _BATCH])
+                rows = [_computed(policy, r, now) for r in db.conn.execute(_COLUMNS + f" WHERE v.rowid IN {marks}",
+                                                                            values)]
+                # Whole seconds, rounded down: stored timestamps are whole seconds, so this is exact for them, and
+                # a time that is not (a variant with no readable timestamp is due `now`) is due a fraction early.
+                db.conn.executemany("UPDATE variants SET next_check = ? WHERE rowid = ?",
+                                    [(math.floor(when.timestamp()), rowid) for when, rowid, _ in rows])
+                due += [row for row in rows if until is not None and row[0] <= until]
     except sqlite3.OperationalError:
         return None
-    return rows
+    return due
 
 
 def _everything(db: sqlite_utils.Database) -> list[_Row]:

@@ -187,3 +187,10 @@ def test_a_crawl_that_fails_with_its_own_error_line_is_not_reported_twice(tmp_pa
     errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
     assert errors == [f"error: cannot write the database {tmp_path / 't.db'}: disk I/O error"], result.stderr
     assert rows(str(tmp_path / "t.db"), "SELECT status, message FROM runs") == [("failed", "crawler exited with code 3")]
+
+
+def test_a_run_ends_with_every_variants_next_recheck_time_worked_out(crawled):
+    """The next run's planning reads only the variants that are due: none is left for it to work out."""
+    db = crawled["db"]
+    assert rows(db, "SELECT count(*) FROM variants")[0][0] > 0
+    assert rows(db, "SELECT count(*) - count(next_check) FROM variants") == [(0,)]

@@ -353,3 +353,13 @@ def test_status_counts_under_the_policy_the_last_crawl_planned_with(tmp_path):
     store.conn.close()
     reader = open_db(tmp_path / "r.db", readonly=True)
     assert "Re-checks (the last crawl's --policy): 1 due now" in render_status(reader)
+
+
+def test_the_times_a_run_left_unknown_are_stored_at_its_end(db):
+    from store.recheck import store_next_checks
+
+    add(db, 1000101, timedelta(days=400), timedelta(days=60))
+    add(db, 1000102, timedelta(days=2), timedelta(hours=1))
+    store_next_checks(db, RecheckPolicy(), NOW)
+    assert stored_times(db) == {"mid.ru:1000101 ru": int((NOW + timedelta(days=30)).timestamp()),
+                                "mid.ru:1000102 ru": int((NOW + timedelta(days=1) - timedelta(hours=1)).timestamp())}
