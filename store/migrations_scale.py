@@ -174,14 +174,17 @@ VERSIONS_WARC_BY_RECORD = """
     ALTER TABLE versions DROP COLUMN warc_file;
     ALTER TABLE versions DROP COLUMN warc_offset;
     ALTER TABLE versions DROP COLUMN payload_digest;
+    -- The WARC columns as subqueries, not a join: they are read only for the rows shown, so counting a search's
+    -- matches (Datasette counts every one) does not look each one's record up (+70% on 100,000 matches).
     CREATE VIEW current_texts AS
         SELECT v.id AS version_id, va.statement_id, va.lang, v.version, v.title, v.body, s.published_at, s.kind,
-               s.section, va.url, va.status, v.captured_at, v.parser_version, w.warc_file, w.warc_offset,
-               w.payload_digest
+               s.section, va.url, va.status, v.captured_at, v.parser_version,
+               (SELECT w.warc_file FROM warc_records w WHERE w.id = v.warc_record_id) AS warc_file,
+               (SELECT w.warc_offset FROM warc_records w WHERE w.id = v.warc_record_id) AS warc_offset,
+               (SELECT w.payload_digest FROM warc_records w WHERE w.id = v.warc_record_id) AS payload_digest
         FROM variants va
         JOIN versions v ON v.statement_id = va.statement_id AND v.lang = va.lang AND v.version = va.current_version
-        JOIN statements s ON s.id = va.statement_id
-        LEFT JOIN warc_records w ON w.id = v.warc_record_id;
+        JOIN statements s ON s.id = va.statement_id;
     DROP INDEX IF EXISTS warc_records_payload;
     CREATE INDEX warc_records_payload ON warc_records(substr(payload_digest, 1, 15)) WHERE record_type = 'response';
     """
