@@ -9,6 +9,7 @@ from typing import Any, Iterator, TextIO
 
 import sqlite_utils
 
+from store.sources import WARC_OF_VERSION
 from store.texts import paragraphs_of
 
 # Columns of one exported variant (current text), in order.
@@ -31,7 +32,7 @@ SELECT va.statement_id, s.site, s.source_id, va.lang, va.url, s.kind, s.section,
 FROM variants va
 JOIN statements s ON s.id = va.statement_id
 JOIN versions v ON v.statement_id = va.statement_id AND v.lang = va.lang AND v.version = va.current_version
-LEFT JOIN warc_records w ON w.id = v.warc_record_id
+{warc}
 WHERE {where}
 ORDER BY s.published_at, s.source_id, va.lang
 """
@@ -91,7 +92,7 @@ def iter_variants(db: sqlite_utils.Database, since: str | None = None, with_vers
     if langs:
         where.append(f"va.lang IN ({','.join('?' * len(langs))})")
         params += langs
-    cur = db.conn.execute(_VARIANTS_SQL.format(where=" AND ".join(where), kept=_KEPT), params)
+    cur = db.conn.execute(_VARIANTS_SQL.format(where=" AND ".join(where), kept=_KEPT, warc=WARC_OF_VERSION), params)
     warc = {"payload_digest", "warc_file", "warc_offset"}   # said by the version's WARC record
     version_columns = ", ".join("v.layout" if f == "paragraphs" else f"w.{f}" if f in warc else f"v.{f}"
                                 for f in VERSION_FIELDS)
@@ -100,7 +101,7 @@ def iter_variants(db: sqlite_utils.Database, since: str | None = None, with_vers
         item["paragraphs"] = paragraphs_of(item["body"], item["paragraphs"], row[-1])
         if with_versions:
             vcur = db.conn.execute(
-                f"SELECT {version_columns}, {_KEPT} FROM versions v LEFT JOIN warc_records w ON w.id = v.warc_record_id"
+                f"SELECT {version_columns}, {_KEPT} FROM versions v {WARC_OF_VERSION}"
                 " WHERE v.statement_id=? AND v.lang=?"
                 " ORDER BY v.version", (item["statement_id"], item["lang"]))
             item["versions"] = []

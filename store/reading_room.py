@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import sqlite_utils
 
+from store.sources import WARC_OF_VERSION
 from store.sql import dict_row, dict_rows, in_list
 
 # The tables every page reads: a database without them is not a ministry-watch archive.
@@ -67,7 +68,7 @@ def versions(db: sqlite_utils.Database, sid: str, lang: str) -> list[dict[str, A
     return dict_rows(db.conn.execute(
         "SELECT v.id, v.version, v.title, v.captured_at, v.published_at, v.document_number, v.run_id,"
         " v.parser_version, v.rederived, v.content_sha256, v.warc_record_id, w.warc_file, w.warc_offset,"
-        " w.payload_digest FROM versions v LEFT JOIN warc_records w ON w.id = v.warc_record_id"
+        f" w.payload_digest FROM versions v {WARC_OF_VERSION}"
         " WHERE v.statement_id=? AND v.lang=? ORDER BY v.version", (sid, lang)))
 
 

@@ -142,7 +142,7 @@ def _scheduled(db: sqlite_utils.Database, policy: RecheckPolicy, now: datetime, 
         (datetime.fromtimestamp(r[-1], timezone.utc), r[0], _item(r))
         for r in db.conn.execute(_COLUMNS + " WHERE v.next_check <= ?", (_unix(until),)))}
     # Worked out last, so it wins over a time another process stored after we read it as unknown.
-    rows.update((row[1], row) for row in unknown if row[0] <= until)
+    rows.update((row[1], row) for row in unknown)
     return list(rows.values())
 
 

@@ -9,6 +9,9 @@ from store.raw import load_raw
 
 from store.records import Fetch
 
+# What a query whose versions alias is v joins to read its page's WARC location (w.warc_file, w.warc_offset,
+# w.payload_digest): since schema 18 the WARC record alone says it.
+WARC_OF_VERSION = "LEFT JOIN warc_records w ON w.id = v.warc_record_id"
 
 @dataclass(frozen=True)
 class Source:
@@ -36,7 +39,7 @@ def version_source(db: sqlite_utils.Database, sid: str, lang: str, version: int)
     """Where the page behind one version is archived, or None for an unknown version."""
     row = db.conn.execute(
         "SELECT v.raw_response_id, v.warc_record_id, w.warc_file, w.warc_offset, w.payload_digest FROM versions v"
-        " LEFT JOIN warc_records w ON w.id = v.warc_record_id WHERE v.statement_id=? AND v.lang=? AND v.version=?", (sid, lang, version)).fetchone()
+        f" {WARC_OF_VERSION} WHERE v.statement_id=? AND v.lang=? AND v.version=?", (sid, lang, version)).fetchone()
     return Source(*row) if row else None
 
 
