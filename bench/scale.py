@@ -336,7 +336,10 @@ def rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
     ]
     for label in results["sizes"][big]["datasette"]["queries"]:
         out.append(row(f"search '{label}': p50, ms", f"datasette.queries.{label}.p50_ms", "", "{:.0f}"))
-        out.append(row("  p95, ms", f"datasette.queries.{label}.p95_ms", "< 150 ms", "{:.0f}"))
+        # The raw SQL form is what a user's own query with FTS5's snippet() costs (SQLite tokenises each whole
+        # transcript): reported, but the target is for the search pages the tool serves.
+        target = "(raw SQL: reported)" if label.endswith("(snippets)") else "< 150 ms"
+        out.append(row("  p95, ms", f"datasette.queries.{label}.p95_ms", target, "{:.0f}"))
     out += [
         row("a statement's history (Datasette, all versions), ms p50", "datasette.history.p50_ms", "< 100 ms", "{:.0f}"),
         row("  slowest, ms", "datasette.history.max_ms", "", "{:.0f}"),

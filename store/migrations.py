@@ -1,8 +1,8 @@
 """The schema as numbered migrations: each entry is applied once, in order (PRAGMA user_version counts them)."""
 from __future__ import annotations
 
-from store.migrations_scale import (DIVERGENCE_SCHEDULE, NEXT_CHECK, RECHECK_INDEXES, TEXT_STORED_ONCE,
-                                    VERSIONS_WARC_BY_RECORD, VIEWS_AT_SCALE)
+from store.migrations_scale import (CURRENT_TEXTS_BY_VARIANT, DIVERGENCE_SCHEDULE, NEXT_CHECK, RECHECK_INDEXES,
+                                    TEXT_STORED_ONCE, VERSIONS_WARC_BY_RECORD, VIEWS_AT_SCALE)
 
 # Each entry is one migration; PRAGMA user_version records how many have been applied.
 # Never edit a released migration: append a new one.
@@ -448,4 +448,5 @@ MIGRATIONS: list[str] = [
     VIEWS_AT_SCALE,   # 17: see store/migrations_scale.py
     VERSIONS_WARC_BY_RECORD,   # 18: see store/migrations_scale.py
     NEXT_CHECK,   # 19: see store/migrations_scale.py
+    CURRENT_TEXTS_BY_VARIANT,   # 20: see store/migrations_scale.py
 ]
