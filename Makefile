@@ -41,7 +41,7 @@ bench: $(STAMP) $(BENCH_VENV)/.installed
 	$(BIN)/python -m bench.run
 
 bench-quick: $(STAMP) $(BENCH_VENV)/.installed
-	$(BIN)/python -m bench.run --statements 300 --big-edits 200 --s6-statements 100 --sim-days 7 --sim-archive 10000 --s1-repeats 1 --label quick
+	$(BIN)/python -m bench.run --statements 300 --big-edits 200 --s6-statements 100 --s6-repeats 2 --sim-days 7 --sim-archive 10000 --s1-repeats 1 --label quick
 
 # Archive scale (issue 17): stores of 15,000 and 150,000 statements built through the store's API, ~1 hour.
 bench-scale: $(STAMP)

@@ -10,7 +10,7 @@ from typing import Any
 from crawler import sections
 from crawler.cdx import capture_url, discovery_prefixes, variant_prefixes
 from crawler.parsers.g1_urls import ARCHIVE_SECTIONS
-from crawler.runner import _quiet_request_failures, _stop_with_parent, _tune_gc, store_error_message
+from crawler.runner import _stop_with_parent, _tune_gc, load_scrapy, set_log_levels, store_error_message
 from crawler.spiders.backfill import listing_chain
 from store.crawl_request import CrawlRequest
 from store.exit_codes import ExitCode
@@ -20,6 +20,7 @@ def run_backfill(request: CrawlRequest) -> ExitCode:
     """Crawl the backfill part the request names into its run (opened and closed by the parent)."""
     import sqlite3
 
+    load_scrapy()
     from scrapy.crawler import CrawlerProcess
 
     from crawler.pipeline import STORE_ERROR_STAT
@@ -43,8 +44,7 @@ def run_backfill(request: CrawlRequest) -> ExitCode:
     estimate = request.backfill.phase == "estimate"
     settings["ITEM_PIPELINES"] = {} if estimate else {"crawler.backfill_pipeline.BackfillPipeline": 300}
     process = CrawlerProcess(settings)
-    if not request.verbose:
-        _quiet_request_failures()
+    set_log_levels(settings["LOG_LEVEL"], verbose=bool(request.verbose))
     crawler = process.create_crawler(spider_class)
     if request.parent_pid is not None:
         _stop_with_parent(request.parent_pid)

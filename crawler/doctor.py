@@ -195,7 +195,7 @@ def run_checkup(site: str, base_url: str, *, delay: float = 1.0, timeout: float 
     from scrapy.crawler import CrawlerProcess
 
     from crawler.browser import browser_missing
-    from crawler.runner import _quiet_request_failures
+    from crawler.runner import set_log_levels
     from crawler.settings import crawl_settings
     from crawler.wall import wall_of
 
@@ -204,8 +204,7 @@ def run_checkup(site: str, base_url: str, *, delay: float = 1.0, timeout: float 
                               browser_after=browser_after)
     settings["ITEM_PIPELINES"] = {}
     process = CrawlerProcess(settings)
-    if not verbose:
-        _quiet_request_failures()
+    set_log_levels(settings["LOG_LEVEL"], verbose=bool(verbose))
     cls = ArchiveCheckup if site == "archive.mid.ru" else MidCheckup
     crawler = process.create_crawler(cls)
     began = time.monotonic()

@@ -43,8 +43,13 @@ def is_cosmetic(old_version: Mapping[str, Any], new_version: Mapping[str, Any]) 
         return False  # a paragraph split or merge is a structural change
     if cosmetic_key(old_version.get("title") or "") != cosmetic_key(new_version.get("title") or ""):
         return False
-    return all(_paragraph_key(a) == _paragraph_key(b) for a, b in zip(old_paras, new_paras))
+    # A paragraph left exactly as it was needs no folding (most of an edited text is).
+    return all(_raw(a) == _raw(b) or _paragraph_key(a) == _paragraph_key(b) for a, b in zip(old_paras, new_paras))
+
+
+def _raw(paragraph: Mapping[str, Any]) -> tuple[Any, Any]:
+    return paragraph.get("speaker"), paragraph.get("text")
 
 
 def _exact(paragraphs: list[Mapping[str, Any]]) -> list[tuple[Any, Any]]:
-    return [(p.get("speaker"), p.get("text")) for p in paragraphs]
+    return [_raw(p) for p in paragraphs]

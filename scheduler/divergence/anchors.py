@@ -183,7 +183,7 @@ def _roman(token: str) -> int | None:
 
 def soft_numbers(text: str) -> frozenset[str]:
     """Numbers written as words ("two", "двух", "zwei"), as ``num:`` anchors that may satisfy a digit."""
-    return frozenset(f"num:{_NUMBER_WORDS[w]}" for w in (x.casefold() for x in _WORD.findall(text)) if w in _NUMBER_WORDS)
+    return frozenset(f"num:{_NUMBER_WORDS[w]}" for w in set(_WORD.findall(text.casefold())) & _NUMBER_WORDS.keys())
 
 
 def compare_anchors(a: Counter[str], b: Counter[str], text_a: str = "", text_b: str = "", *,
@@ -193,6 +193,8 @@ def compare_anchors(a: Counter[str], b: Counter[str], text_a: str = "", text_b: 
     :func:`soft_numbers` of both texts)."""
     if not a and not b:
         return 0, [], []
+    if a == b:  # the usual case of a faithful translation: every anchor matched, none left over
+        return sum(a.values()), [], []
     matched = sum((a & b).values())
     only_a = list((a - b).elements())
     only_b = list((b - a).elements())

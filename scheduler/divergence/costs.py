@@ -13,21 +13,18 @@ PRIOR = {(1, 1): 0.0, (1, 0): 4.5, (0, 1): 4.5, (2, 1): 2.5, (1, 2): 2.5, (2, 2)
 _VARIANCE = 12.0  # variance of the length difference per character (calibrated on the mirror's translations)
 ROLE_COST = {1: -1.0, 0: 0.5, -1: 7.0}  # by roles_compatible(): same role, unknown, conflicting
 INF = float("inf")
+_SQRT2 = math.sqrt(2.0)
 MAX_BONUS = 1.0 + 0.7 * 4 + 0.5  # the most role, anchor and heading evidence can take off a cost
 
 Pool = tuple[Counter, str, frozenset]  # a group's anchors, text and soft numbers
-
-
-def _phi(x: float) -> float:
-    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
 
 
 def length_prob(la: int, lb: int, ratio: float) -> float:
     """Two-sided probability of a length difference at least this large between translations."""
     expected = la * ratio
     scale = math.sqrt(max(expected, lb, 20.0) * _VARIANCE)
-    delta = (lb - expected) / scale
-    return max(1e-9, 2.0 * (1.0 - _phi(abs(delta))))
+    # 2 * (1 - Phi(|z|)) for a standard normal, which is erfc(|z| / sqrt 2)
+    return max(1e-9, math.erfc(abs(lb - expected) / (scale * _SQRT2)))
 
 
 def anchor_cost(ga: Sequence[Para], gb: Sequence[Para]) -> float:

@@ -97,13 +97,15 @@ def edit_not_propagated(history_x: Sequence[Mapping[str, Any]], history_y: Seque
     y_edits: list[tuple[Mapping[str, Any], set[int]]] | None = None
     pending: list[dict[str, Any]] = []
     for prev, ver in zip(xs, xs[1:]):
-        if not _after(ver, y_first) or is_cosmetic(prev, ver):
-            continue  # edits before the translation existed, or cosmetic ones
+        if not _after(ver, y_first):
+            continue  # edits before the translation existed
         if now_dt - to_datetime(ver["captured_at"]) < delay or _after(y_first, ver):
             # Too recent to report (the statement is evaluated again when the delay runs out), or the translation
             # was made from the edited text: decided before any alignment, the costly part (an edit is usually
             # evaluated in the run that found it, when it is always too recent).
             continue
+        if is_cosmetic(prev, ver):
+            continue  # cosmetic edits need no propagation
         new_idx, old_idx, phrases = _edited_paragraphs(prev, ver)
         if not new_idx and not old_idx:
             continue

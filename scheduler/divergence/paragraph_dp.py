@@ -8,9 +8,11 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
-from scheduler.divergence.costs import INF, MAX_BONUS, PRIOR, ROLE_COST, anchor_cost, length_prob
+from scheduler.divergence.costs import INF, MAX_BONUS, PRIOR, ROLE_COST, Pool, anchor_cost_of, length_prob, pool
 from scheduler.divergence.features import Para
 from scheduler.divergence.roles import roles_compatible
+
+_SLACK = 1e-9  # rounding room: a shape is skipped only when it is sure to lose
 
 
 def _prefix(values: Sequence[int]) -> list[int]:
@@ -41,6 +43,8 @@ def _group_cost(pa: Sequence[Para], pb: Sequence[Para], ratio: float, cache: dic
     spk_a, spk_b = _prefix([bool(p.speaker) for p in pa]), _prefix([bool(p.speaker) for p in pb])
     head_a, head_b = _prefix([p.heading for p in pa]), _prefix([p.heading for p in pb])
     p_lens: dict[tuple[int, int], float] = {}
+    pools_a: dict[tuple[int, int], Pool] = {}  # a group's pooled anchors are reused by every group it faces
+    pools_b: dict[tuple[int, int], Pool] = {}
 
     def group_cost(i: int, ni: int, j: int, nj: int, bound: float) -> float:
         """Cost of pairing pa[i:ni] with pb[j:nj]; anything at or above ``bound`` is returned early as infinity."""
@@ -65,7 +69,7 @@ def _group_cost(pa: Sequence[Para], pb: Sequence[Para], ratio: float, cache: dic
         key = (pa[i].index, di, pb[j].index, dj)
         anchor = cache.get(key)
         if anchor is None:
-            anchor = cache[key] = anchor_cost(pa[i:ni], pb[j:nj])
+            anchor = cache[key] = anchor_cost_of(_pool(pools_a, pa, i, ni), _pool(pools_b, pb, j, nj))
         cost += anchor
         if di == dj == 1:
             if pa[i].heading and pb[j].heading:
@@ -79,6 +83,14 @@ def _group_cost(pa: Sequence[Para], pb: Sequence[Para], ratio: float, cache: dic
     return group_cost
 
 
+def _pool(pools: dict[tuple[int, int], Pool], paras: Sequence[Para], i: int, ni: int) -> Pool:
+    """The pooled anchors of paras[i:ni], worked out once."""
+    found = pools.get((i, ni))
+    if found is None:
+        found = pools[(i, ni)] = pool(paras[i:ni])
+    return found
+
+
 def _fill(n: int, m: int, group_cost: GroupCost) -> Back:
     """The programme's table: for each cell, the group shape of the cheapest way to reach it."""
     best = [[INF] * (m + 1) for _ in range(n + 1)]
@@ -86,24 +98,29 @@ def _fill(n: int, m: int, group_cost: GroupCost) -> Back:
     best[0][0] = 0.0
     # Long texts are only aligned near the diagonal (a translation does not wander far from it).
     band = max(10, abs(n - m) + 6, (max(n, m) // 10))
-    moves = sorted(PRIOR, key=PRIOR.get)  # likeliest first, so the bound prunes the rest
+    # Likeliest first, so the bound prunes the rest; with each shape's lowest possible cost (its prior less
+    # the most the evidence can take off), a shape that cannot beat the cell is skipped before it is costed.
+    moves = [(di, dj, PRIOR[(di, dj)] - (MAX_BONUS if di and dj else 0.0)) for di, dj in sorted(PRIOR, key=PRIOR.get)]
     for ni in range(n + 1):
         centre = ni * m / n if n else 0
+        row = best[ni]
         for nj in range(max(0, int(centre) - band), min(m, int(centre) + band) + 1):
             if ni == nj == 0:
                 continue
             cell, step = INF, None
-            for di, dj in moves:
+            for di, dj, floor in moves:
                 i, j = ni - di, nj - dj
                 if i < 0 or j < 0:
                     continue
                 before = best[i][j]
+                if before + floor > cell + _SLACK:  # (also true when before is INF and cell is not)
+                    continue
                 if before == INF:
                     continue
                 c = before + group_cost(i, ni, j, nj, cell - before)
                 if c < cell:
                     cell, step = c, (di, dj)
-            best[ni][nj], back[ni][nj] = cell, step
+            row[nj], back[ni][nj] = cell, step
     return back
 
 
