@@ -99,8 +99,13 @@ class FakeCrawl:
         top = store.conn.execute("SELECT max(source_id) FROM statements").fetchone()[0]
         now = datetime.now(timezone.utc)
         pages = [(top + 1 + i, "ru", None) for i in range(self.new)]
-        picks = store.conn.execute("SELECT statement_id, lang, current_version FROM variants ORDER BY random()"
-                                   " LIMIT ?", (self.edited,)).fetchall()
+        # The same variants in every run on the same store (SQLite's random() is not seeded: which statements a
+        # run picks moves the figure by seconds, a long briefing in five languages costing far more to align).
+        last = store.conn.execute("SELECT max(rowid) FROM variants").fetchone()[0] or 0
+        rowids = sorted(self.rng.sample(range(1, last + 1), min(self.edited, last)))
+        picks = store.conn.execute("SELECT statement_id, lang, current_version FROM variants WHERE rowid IN"
+                                   f" ({','.join('?' * len(rowids))}) AND current_version IS NOT NULL",
+                                   rowids).fetchall() if rowids else []
         pages += [(int(sid.split(":")[1]), lang, version) for sid, lang, version in picks]
         with transaction(store):
             for sid, lang, version in pages:
