@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -104,7 +105,30 @@ def _open_readonly(p: Path) -> sqlite_utils.Database:
     return sqlite_utils.Database(conn)
 
 
-def _open_writable(p: Path) -> sqlite_utils.Database:
+def _open_writable(p: Path, wait: float = 30.0) -> sqlite_utils.Database:
+    """A writable connection to a file in WAL mode with the schema brought up to date.
+
+    Two processes creating one database at once can be answered "database is locked" at once, without SQLite's
+    busy handler: it will not wait where waiting could deadlock (switching the journal mode while the other holds
+    a lock on the file, still in rollback mode). Every step here can be done again, so the open is retried until
+    the busy timeout would have run out, as a wait on the lock would.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return _open_writable_once(p)
+        except _Locked:
+            if time.monotonic() >= deadline:
+                raise StoreError(f"cannot write database {p}: database is locked") from None
+            time.sleep(0.05)
+
+
+class _Locked(Exception):
+    """The open met a lock SQLite would not wait for."""
+
+
+def _open_writable_once(p: Path) -> sqlite_utils.Database:
+    conn = None
     try:
         conn = sqlite3.connect(str(p), timeout=30, isolation_level=None)
         conn.execute("PRAGMA busy_timeout = 30000")
@@ -123,6 +147,10 @@ def _open_writable(p: Path) -> sqlite_utils.Database:
         conn.execute("PRAGMA foreign_keys = ON")
         _migrate(conn, p)
     except sqlite3.OperationalError as exc:
+        if conn is not None:
+            conn.close()
+        if "database is locked" in str(exc):
+            raise _Locked() from None
         raise StoreError(f"cannot write database {p}: {exc}") from None
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot open database {p}: {exc}") from None

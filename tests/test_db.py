@@ -108,6 +108,46 @@ def test_a_newer_schema_in_rollback_journal_mode_keeps_its_header(tmp_path):
     assert path.read_bytes() == before
 
 
+def test_opening_waits_for_another_process_still_creating_the_file(tmp_path):
+    # Two `crawl` commands started at once on a new path: while one holds the write lock on the file (still in
+    # rollback mode), SQLite refuses the other's switch to WAL at once ("database is locked", no busy handler).
+    # The second must wait for the first, not fail (it failed that way once in CI, under load).
+    import threading
+
+    path = tmp_path / "new.db"
+    first = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    first.execute("BEGIN IMMEDIATE")
+    first.execute("CREATE TABLE being_created (x)")
+    timer = threading.Timer(0.5, lambda: first.execute("ROLLBACK"))
+    timer.start()
+    try:
+        db = open_db(path)
+    finally:
+        timer.join()
+        first.close()
+    assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_lock_sqlite_will_not_wait_for_is_waited_out(tmp_path, monkeypatch):
+    # What failed in CI under load: SQLite answers "database is locked" at once, without its busy handler, where
+    # waiting could deadlock (switching to WAL while the other creator holds a lock). The open tries again.
+    real_connect = sqlite3.connect
+    refused = []
+
+    class Refusing(sqlite3.Connection):
+        def execute(self, sql, *args):
+            if "journal_mode = WAL" in sql and len(refused) < 3:
+                refused.append(sql)
+                raise sqlite3.OperationalError("database is locked")
+            return super().execute(sql, *args)
+
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: real_connect(*a, **{**k, "factory": Refusing}))
+    db = open_db(tmp_path / "new.db")
+    assert len(refused) == 3
+    assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
 def test_two_processes_creating_one_database_at_once_both_succeed(tmp_path):
     import subprocess
     import sys
