@@ -27,11 +27,6 @@ def length_prob(la: int, lb: int, ratio: float) -> float:
     return max(1e-9, math.erfc(abs(lb - expected) / (scale * _SQRT2)))
 
 
-def anchor_cost(ga: Sequence[Para], gb: Sequence[Para]) -> float:
-    """Anchor cost of pairing two groups of paragraphs."""
-    return anchor_cost_of(pool(ga), pool(gb))
-
-
 def pool(group: Sequence[Para]) -> Pool:
     """A group's anchors, text and soft numbers taken together."""
     if len(group) == 1:
