@@ -84,7 +84,7 @@ class FakeCrawl:
         from store.fetches import record_fetch
         from store.pages import record_page
         from store.records import Fetch
-        from store.sql import transaction
+        from store.sql import in_list, transaction
         from store.versions import load_version
         from store.warc import WarcArchive, default_warc_dir
 
@@ -102,10 +102,9 @@ class FakeCrawl:
         # The same variants in every run on the same store (SQLite's random() is not seeded: which statements a
         # run picks moves the figure by seconds, a long briefing in five languages costing far more to align).
         last = store.conn.execute("SELECT max(rowid) FROM variants").fetchone()[0] or 0
-        rowids = sorted(self.rng.sample(range(1, last + 1), min(self.edited, last)))
+        marks, rowids = in_list(sorted(self.rng.sample(range(1, last + 1), min(self.edited, last))))
         picks = store.conn.execute("SELECT statement_id, lang, current_version FROM variants WHERE rowid IN"
-                                   f" ({','.join('?' * len(rowids))}) AND current_version IS NOT NULL",
-                                   rowids).fetchall() if rowids else []
+                                   f" {marks} AND current_version IS NOT NULL", rowids).fetchall()
         pages += [(int(sid.split(":")[1]), lang, version) for sid, lang, version in picks]
         with transaction(store):
             for sid, lang, version in pages:

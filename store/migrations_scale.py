@@ -162,8 +162,8 @@ VIEWS_AT_SCALE = """
 # columns sat after the body, so reading them walked the text's overflow pages. Versions read them through
 # warc_record_id (store/sources.py, the current_texts view). Indexes no query uses go: versions_payload (a
 # version is found by its digest through warc_records) and variants_first_seen (the primary key already finds
-# the one row). The WARC dedup lookup indexes a 10-character prefix of the digest (50 bits) instead of the
-# whole 37-character string; the query still compares the whole digest.
+# the one row). The WARC dedup lookup indexes a 15-character prefix of the digest ("sha1:" and 10 base32
+# characters: 50 bits) instead of the whole 37-character string; the query still compares the whole digest.
 VERSIONS_WARC_BY_RECORD = """
     UPDATE versions SET warc_record_id = (SELECT w.id FROM warc_records w WHERE w.warc_file = versions.warc_file
                                            AND w.warc_offset = versions.warc_offset)

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from store.raw import load_raw
-
 from store.records import Fetch
 
 # What a query whose versions alias is v joins to read its page's WARC location (w.warc_file, w.warc_offset,
 # w.payload_digest): since schema 18 the WARC record alone says it.
 WARC_OF_VERSION = "LEFT JOIN warc_records w ON w.id = v.warc_record_id"
+
 
 @dataclass(frozen=True)
 class Source:
