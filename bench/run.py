@@ -539,7 +539,9 @@ def _rows_1(r: Rows, x: dict) -> None:
     r.add("1 full crawl: pages/s end to end (1 process)", x["pages_per_s"])
     r.add("1 full crawl: pages/s, crawl phase only", x["pages_per_s_crawl_phase"])
     r.add("1 bare Scrapy, same requests: pages/s", x["bare"]["pages_per_s"])
-    r.add("1 full (crawl phase) / bare", x["ratio_to_bare"], ">= 0.50", (x["ratio_to_bare"] or 0) >= 0.5, 2)
+    # Reported, no longer a target (issue 17): even a parser that cost nothing would reach ~0.48, because the
+    # full-text index and the WARC archive are work a bare spider does not do.
+    r.add("1 full (crawl phase) / bare", x["ratio_to_bare"], "(retired target: reported)", None, 2)
     if len(x.get("pairs", [])) > 1:
         r.text("1 ... each run: full / bare pages/s (ratio)", "; ".join(
             f"{p['pages_per_s_crawl_phase'] or 0:.0f} / {p['bare_pages_per_s']:.0f} ({p['ratio'] or 0:.2f})"
